@@ -1,0 +1,26 @@
+/** `/travel_policies` and the assignment of a policy to a user (a PATCH of `travel_policy`). */
+import { z } from "zod";
+import { listAll, request } from "./request";
+import { opaqueId } from "./users";
+
+export interface TravelPolicy { id: string; name: string }
+
+const wirePolicy = z.object({ id: opaqueId, name: z.string().nullish().transform((n) => n ?? "") });
+
+export async function listTravelPolicies(): Promise<TravelPolicy[]> {
+  return listAll("/travel_policies", wirePolicy, { operation: "list travel policies" });
+}
+
+/**
+ * Sets (or with `null` clears) a user's travel policy. Written as `{travel_policy: {id}}`; the
+ * contract says it may not be settable in the create POST, so it is always a separate PATCH.
+ */
+export async function setTravelPolicy(userId: string, policyId: string | null, subject?: string): Promise<void> {
+  await request({
+    method: "PATCH",
+    path: `/users/${encodeURIComponent(userId)}`,
+    body: { travel_policy: policyId === null ? null : { id: policyId } },
+    schema: z.record(z.string(), z.unknown()),
+    context: { operation: policyId === null ? "unassign travel policy" : `assign travel policy ${policyId}`, subject: subject ?? userId },
+  });
+}

@@ -1,0 +1,84 @@
+/**
+ * The retry policy: which failures are retried and how long to wait. axios-retry drives the loop;
+ * this module only decides.
+ *
+ * - 429 means the request was not processed, so it is retried whatever the method.
+ * - 5xx and lost connections are retried only for requests that are safe to repeat: GET, PATCH,
+ *   DELETE, and POSTs the caller marks idempotent (adding a group member: a repeat answers 409).
+ *   `POST /users` is never blindly repeated; the create path looks the e-mail up instead.
+ * - Statuses in DO_NOT_RETRY are answers, not accidents: repeating them changes nothing.
+ */
+import type { AxiosError } from "axios";
+
+/** Defaults of the policy; `travelperk:maxRetries` and `travelperk:retryBaseDelayMs` override two. */
+export const RETRY_DEFAULTS = {
+  retries: 8,
+  baseDelayMs: 500,
+  /** Cap of one computed backoff step. */
+  maxDelayMs: 30_000,
+  /** Cap of a delay the server asks for (Retry-After or a reset header). */
+  maxServerDelayMs: 120_000,
+};
+
+/** Statuses that are final answers: never retried. */
+export const DO_NOT_RETRY: readonly number[] = [400, 401, 403, 404, 409, 410, 422, 451];
+
+const SAFE_METHODS = new Set(["get", "head", "options", "put", "patch", "delete"]);
+
+/** Whether a failed request may be sent again. `idempotent` marks a POST that is safe to repeat. */
+export function isRetryable(error: Pick<AxiosError, "response" | "config" | "code">, idempotent = false): boolean {
+  const status = error.response?.status;
+  if (status === 429) return true;
+  if (status !== undefined && DO_NOT_RETRY.includes(status)) return false;
+  const transient = status === undefined ? error.code !== "ERR_CANCELED" : status >= 500;
+  if (!transient) return false;
+  const method = (error.config?.method ?? "get").toLowerCase();
+  return idempotent || SAFE_METHODS.has(method);
+}
+
+function header(error: Pick<AxiosError, "response">, name: string): string | undefined {
+  const headers = error.response?.headers as Record<string, unknown> | undefined;
+  const value = headers?.[name];
+  return typeof value === "string" || typeof value === "number" ? String(value) : undefined;
+}
+
+/**
+ * The delay the server asked for, in ms: `Retry-After` (seconds or an HTTP date), else a reset header
+ * (`X-RateLimit-Reset` / `RateLimit-Reset`: seconds from now, or an epoch time in seconds).
+ */
+export function serverRequestedDelayMs(error: Pick<AxiosError, "response">, now = Date.now()): number | undefined {
+  const retryAfter = header(error, "retry-after");
+  if (retryAfter !== undefined) {
+    const seconds = Number(retryAfter);
+    if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
+    const date = Date.parse(retryAfter);
+    if (!Number.isNaN(date)) return Math.max(0, date - now);
+  }
+  const reset = header(error, "x-ratelimit-reset") ?? header(error, "ratelimit-reset");
+  if (reset !== undefined) {
+    const value = Number(reset);
+    if (Number.isFinite(value)) {
+      // Epoch seconds are large; a delta is small. 10^9 s is 2001, far beyond any sane delta.
+      return Math.max(0, value > 1e9 ? value * 1000 - now : value * 1000);
+    }
+  }
+  return undefined;
+}
+
+/** Exponential backoff with full jitter: a random wait in [0, min(cap, base·2^(attempt-1))]. */
+export function backoffDelayMs(attempt: number, baseDelayMs: number, maxDelayMs: number, random = Math.random): number {
+  const ceiling = Math.min(maxDelayMs, baseDelayMs * 2 ** Math.max(0, attempt - 1));
+  return Math.floor(random() * ceiling);
+}
+
+/** The wait before retry number `attempt` (1-based). */
+export function retryDelayMs(
+  attempt: number,
+  error: Pick<AxiosError, "response">,
+  baseDelayMs = RETRY_DEFAULTS.baseDelayMs,
+  random = Math.random,
+): number {
+  const requested = serverRequestedDelayMs(error);
+  if (requested !== undefined) return Math.min(requested, RETRY_DEFAULTS.maxServerDelayMs);
+  return backoffDelayMs(attempt, baseDelayMs, RETRY_DEFAULTS.maxDelayMs, random);
+}

@@ -1,0 +1,104 @@
+/**
+ * Credentials and settings, read at run time inside the provider process.
+ *
+ * Stack config (delivered by the engine through `configure`) wins over environment variables.
+ * Nothing here is ever captured into a serialized provider: resources only `require` the runtime
+ * entry point by package name, and the runtime reads this module's state when a request is made.
+ */
+
+/** Where the live API lives when nothing else is configured. */
+export const DEFAULT_API_URL = "https://app.travelperk.com/api/v2";
+
+/** A configuration value as the Pulumi config or environment spells it. */
+interface Setting {
+  /** The stack config key, e.g. `travelperk:apiUrl`. */
+  configKey: string;
+  /** The environment variable read when the stack config does not set the key. */
+  envVar: string;
+}
+
+/** Every setting the provider reads, in one table: the README's config table mirrors it. */
+export const SETTINGS = {
+  apiUrl: { configKey: "travelperk:apiUrl", envVar: "TRAVELPERK_API_URL" },
+  accessToken: { configKey: "travelperk:accessToken", envVar: "TRAVELPERK_ACCESS_TOKEN" },
+  apiKey: { configKey: "travelperk:apiKey", envVar: "TRAVELPERK_API_KEY" },
+  maxRetries: { configKey: "travelperk:maxRetries", envVar: "TRAVELPERK_MAX_RETRIES" },
+  retryBaseDelayMs: { configKey: "travelperk:retryBaseDelayMs", envVar: "TRAVELPERK_RETRY_BASE_DELAY_MS" },
+  requestTimeoutMs: { configKey: "travelperk:requestTimeoutMs", envVar: "TRAVELPERK_REQUEST_TIMEOUT_MS" },
+} as const satisfies Record<string, Setting>;
+
+/** How the client authenticates. OAuth refresh and SCIM tokens will join this union. */
+export type Credentials = { kind: "accessToken"; token: string } | { kind: "apiKey"; key: string };
+
+/** Settings the client needs, resolved from stack config and environment. */
+export interface ResolvedSettings {
+  apiUrl: string;
+  credentials: Credentials;
+  maxRetries: number;
+  retryBaseDelayMs: number;
+  requestTimeoutMs: number;
+}
+
+/** Raised when no credential is configured; names both ways to set one. */
+export class MissingCredentialsError extends Error {
+  constructor() {
+    super(
+      "TravelPerk credentials are missing: set the stack config `travelperk:accessToken` " +
+        "(pulumi config set --secret travelperk:accessToken <token>) or `travelperk:apiKey`, " +
+        "or the environment variable TRAVELPERK_ACCESS_TOKEN or TRAVELPERK_API_KEY.",
+    );
+    this.name = "MissingCredentialsError";
+  }
+}
+
+/** Raised when a numeric setting does not hold a usable number. */
+export class InvalidSettingError extends Error {
+  constructor(setting: Setting, value: string) {
+    super(`${setting.configKey} / ${setting.envVar} must be a non-negative number, got "${value}"`);
+    this.name = "InvalidSettingError";
+  }
+}
+
+/** A source of config values: the engine's `configure` request or a plain map. */
+export interface ConfigSource {
+  get(key: string): string | undefined;
+}
+
+let stackConfig: ConfigSource | undefined;
+
+/** Remembers the stack config the engine delivered; called from each provider's `configure`. */
+export function setStackConfig(config: ConfigSource | undefined): void {
+  stackConfig = config;
+}
+
+function read(setting: Setting, env: NodeJS.ProcessEnv): string | undefined {
+  const fromStack = stackConfig?.get(setting.configKey);
+  if (typeof fromStack === "string" && fromStack !== "") return fromStack;
+  const fromEnv = env[setting.envVar];
+  return fromEnv === undefined || fromEnv === "" ? undefined : fromEnv;
+}
+
+function readNumber(setting: Setting, env: NodeJS.ProcessEnv, fallback: number): number {
+  const raw = read(setting, env);
+  if (raw === undefined) return fallback;
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value < 0) throw new InvalidSettingError(setting, raw);
+  return value;
+}
+
+/** Resolves the settings now (stack config, then environment); throws when no credential is set. */
+export function resolveSettings(env: NodeJS.ProcessEnv = process.env): ResolvedSettings {
+  const accessToken = read(SETTINGS.accessToken, env);
+  const apiKey = read(SETTINGS.apiKey, env);
+  let credentials: Credentials;
+  if (accessToken !== undefined) credentials = { kind: "accessToken", token: accessToken };
+  else if (apiKey !== undefined) credentials = { kind: "apiKey", key: apiKey };
+  else throw new MissingCredentialsError();
+  return {
+    apiUrl: (read(SETTINGS.apiUrl, env) ?? DEFAULT_API_URL).replace(/\/+$/, ""),
+    credentials,
+    maxRetries: readNumber(SETTINGS.maxRetries, env, 8),
+    retryBaseDelayMs: readNumber(SETTINGS.retryBaseDelayMs, env, 500),
+    requestTimeoutMs: readNumber(SETTINGS.requestTimeoutMs, env, 30_000),
+  };
+}

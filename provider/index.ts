@@ -1,0 +1,26 @@
+/**
+ * pulumi-travelperk: TravelPerk users, department groups and travel policies as Pulumi resources.
+ *
+ * ```ts
+ * import * as tp from "pulumi-travelperk";
+ * const jane = new tp.User("jane", { email: "jane@example.com", firstName: "Jane", lastName: "Doe" });
+ * new tp.GroupMembership("jane-eng", { groupId: "<group id>", userId: jane.id });
+ * new tp.PolicyAssignment("jane-policy", { userId: jane.id, policyId: "<policy id>" });
+ * ```
+ */
+export { User, UserExistsError, ON_DELETE, type UserArgs, type OnDelete } from "./resources/user";
+export { GroupMembership, type GroupMembershipArgs } from "./resources/group-membership";
+export { PolicyAssignment, type PolicyAssignmentArgs } from "./resources/policy-assignment";
+export { ROLES, GENDERS, type Role, type Gender } from "./client/users";
+export {
+  TravelPerkError,
+  InvalidRequestError,
+  AuthenticationError,
+  NotFoundError,
+  ConflictError,
+  RateLimitError,
+  ServerError,
+  NetworkError,
+  MalformedResponseError,
+} from "./client/errors";
+export { SETTINGS, DEFAULT_API_URL, MissingCredentialsError } from "./config";

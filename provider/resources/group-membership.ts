@@ -1,0 +1,83 @@
+/**
+ * `travelperk:GroupMembership`: one user in one department group. Either input changing means a
+ * different membership: the resource is replaced (the new one added before the old one is removed).
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { NotFoundError } from "../client/errors";
+import { addGroupMember, listGroupMembers, removeGroupMember } from "../client/groups";
+import membershipProvider = require("../entry/group-membership");
+import { namingUser } from "./subject";
+import { checkInputs, containsUnknown, opaqueIdInput } from "./validation";
+import { z } from "zod";
+
+/** Arguments of a {@link GroupMembership}. */
+export interface GroupMembershipArgs {
+  /** TravelPerk id of the group (department), e.g. from `getGroup`. Changing it replaces the membership. */
+  groupId: pulumi.Input<string>;
+  /** TravelPerk id of the user, e.g. a `User`'s `id`. Changing it replaces the membership. */
+  userId: pulumi.Input<string>;
+}
+
+const membershipSchema = z.object({ groupId: opaqueIdInput, userId: opaqueIdInput });
+
+/** Inputs and outputs are the same two ids. */
+export type GroupMembershipState = z.infer<typeof membershipSchema>;
+
+const RESOURCE_TYPE = "travelperk:GroupMembership";
+
+/** The GroupMembership provider; served by `pulumi-travelperk/runtime` inside the provider process. */
+export const groupMembershipProviderImpl: Required<Omit<pulumi.dynamic.ResourceProvider, "configure">> = {
+  async check(_olds, news) {
+    return checkInputs(membershipSchema, RESOURCE_TYPE, news as Record<string, unknown>);
+  },
+
+  async diff(_id, olds, news) {
+    const replaces = (["groupId", "userId"] as const).filter(
+      (key) => containsUnknown(news[key]) || olds[key] !== news[key],
+    );
+    return { changes: replaces.length > 0, replaces, deleteBeforeReplace: false };
+  },
+
+  async create(props) {
+    const { groupId, userId } = props as GroupMembershipState;
+    // 409 (already a member) counts as success inside addGroupMember.
+    await namingUser(userId, () => addGroupMember(groupId, userId));
+    return { id: `${groupId}:${userId}`, outs: { groupId, userId } };
+  },
+
+  async read(id, props) {
+    const { groupId, userId } = props as GroupMembershipState;
+    let members: string[];
+    try {
+      members = await listGroupMembers(groupId);
+    } catch (error) {
+      if (error instanceof NotFoundError) return {}; // the group is gone, and the membership with it
+      throw error;
+    }
+    return members.includes(userId) ? { id, props: { groupId, userId }, inputs: { groupId, userId } } : {};
+  },
+
+  async update(_id, _olds, news) {
+    // Unreachable in practice: every change of inputs is a replacement (see diff).
+    const { groupId, userId } = news as GroupMembershipState;
+    return { outs: { groupId, userId } };
+  },
+
+  async delete(_id, props) {
+    const { groupId, userId } = props as GroupMembershipState;
+    // Not a member any more (404) counts as done.
+    await namingUser(userId, () => removeGroupMember(groupId, userId));
+  },
+};
+
+/** A user's membership of a TravelPerk group (department). Removing the resource removes the membership. */
+export class GroupMembership extends pulumi.dynamic.Resource {
+  /** The group's TravelPerk id. */
+  declare readonly groupId: pulumi.Output<string>;
+  /** The user's TravelPerk id. */
+  declare readonly userId: pulumi.Output<string>;
+
+  constructor(name: string, args: GroupMembershipArgs, opts?: pulumi.CustomResourceOptions) {
+    super(membershipProvider, name, { ...args }, opts, "travelperk", "GroupMembership");
+  }
+}

@@ -1,0 +1,87 @@
+/**
+ * `travelperk:PolicyAssignment`: which travel policy a user books under. A new policy is an in-place
+ * PATCH; a different user replaces the resource. Deleting it clears the user's policy.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { NotFoundError } from "../client/errors";
+import { setTravelPolicy } from "../client/policies";
+import { getUser } from "../client/users";
+import policyProvider = require("../entry/policy-assignment");
+import { namingUser } from "./subject";
+import { checkInputs, containsUnknown, opaqueIdInput } from "./validation";
+import { z } from "zod";
+
+/** Arguments of a {@link PolicyAssignment}. */
+export interface PolicyAssignmentArgs {
+  /** TravelPerk id of the user, e.g. a `User`'s `id`. Changing it replaces the assignment. */
+  userId: pulumi.Input<string>;
+  /** TravelPerk id of the travel policy, e.g. from `getTravelPolicy`. Changing it updates in place. */
+  policyId: pulumi.Input<string>;
+}
+
+const assignmentSchema = z.object({ userId: opaqueIdInput, policyId: opaqueIdInput });
+
+/** Inputs; outputs are the same, with `policyId` as TravelPerk holds it (null when cleared outside). */
+export type PolicyAssignmentInputs = z.infer<typeof assignmentSchema>;
+
+const RESOURCE_TYPE = "travelperk:PolicyAssignment";
+
+/** The PolicyAssignment provider; served by `pulumi-travelperk/runtime` inside the provider process. */
+export const policyAssignmentProviderImpl: Required<Omit<pulumi.dynamic.ResourceProvider, "configure">> = {
+  async check(_olds, news) {
+    return checkInputs(assignmentSchema, RESOURCE_TYPE, news as Record<string, unknown>);
+  },
+
+  async diff(_id, olds, news) {
+    const userChanged = containsUnknown(news.userId) || olds.userId !== news.userId;
+    const policyChanged = containsUnknown(news.policyId) || olds.policyId !== news.policyId;
+    // A new policy for the same user is a PATCH; replacing would clear the new policy on delete.
+    return { changes: userChanged || policyChanged, replaces: userChanged ? ["userId"] : [] };
+  },
+
+  async create(props) {
+    const { userId, policyId } = props as PolicyAssignmentInputs;
+    await namingUser(userId, () => setTravelPolicy(userId, policyId));
+    return { id: userId, outs: { userId, policyId } };
+  },
+
+  async read(id, props) {
+    const { userId } = props as PolicyAssignmentInputs;
+    try {
+      const user = await getUser(userId);
+      // A policy changed or cleared outside Pulumi shows as drift; the next `up` assigns it again.
+      const current = { userId, policyId: user.travelPolicyId };
+      return { id, props: current, inputs: current };
+    } catch (error) {
+      if (error instanceof NotFoundError) return {}; // the user is gone
+      throw error;
+    }
+  },
+
+  async update(_id, _olds, news) {
+    const { userId, policyId } = news as PolicyAssignmentInputs;
+    await namingUser(userId, () => setTravelPolicy(userId, policyId));
+    return { outs: { userId, policyId } };
+  },
+
+  async delete(_id, props) {
+    const { userId } = props as PolicyAssignmentInputs;
+    try {
+      await namingUser(userId, () => setTravelPolicy(userId, null));
+    } catch (error) {
+      if (!(error instanceof NotFoundError)) throw error; // the user is gone: nothing to clear
+    }
+  },
+};
+
+/** The travel policy a TravelPerk user books under. Deleting the resource clears the user's policy. */
+export class PolicyAssignment extends pulumi.dynamic.Resource {
+  /** The user's TravelPerk id. */
+  declare readonly userId: pulumi.Output<string>;
+  /** The assigned travel policy's TravelPerk id. */
+  declare readonly policyId: pulumi.Output<string>;
+
+  constructor(name: string, args: PolicyAssignmentArgs, opts?: pulumi.CustomResourceOptions) {
+    super(policyProvider, name, { ...args }, opts, "travelperk", "PolicyAssignment");
+  }
+}

@@ -1,0 +1,331 @@
+/**
+ * `travelperk:User`: one TravelPerk user, identified by e-mail, offboarded by deactivation.
+ *
+ * Order of this file: public args → validated inputs and outputs → provider (check, diff, create,
+ * read, update, delete) → the resource class.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { ConflictError, NetworkError, NotFoundError, ServerError, type TravelPerkError } from "../client/errors";
+import { backoffDelayMs } from "../client/retry";
+import {
+  GENDERS,
+  ROLES,
+  USER_FIELDS,
+  createUser,
+  deactivateUser,
+  deleteUser,
+  findUserByEmail,
+  getUser,
+  updateUser,
+  type Gender,
+  type Role,
+  type User as ApiUser,
+  type UserField,
+  type UserFields,
+} from "../client/users";
+import { resolveSettings } from "../config";
+import userProvider = require("../entry/user");
+import {
+  booleanInput,
+  checkInputs,
+  containsUnknown,
+  countryInput,
+  emailInput,
+  enumInput,
+  languageInput,
+  nonEmptyString,
+  opaqueIdInput,
+  pastDateInput,
+  phoneInput,
+} from "./validation";
+import { z } from "zod";
+
+/** What happens to the TravelPerk user when the resource is deleted. */
+export const ON_DELETE = ["deactivate", "delete", "retain"] as const;
+export type OnDelete = (typeof ON_DELETE)[number];
+
+/** Arguments of a {@link User}. */
+export interface UserArgs {
+  /** E-mail address, the user's TravelPerk login; unique in the organisation, compared case-insensitively. Changing it is an in-place update. */
+  email: pulumi.Input<string>;
+  /** Given name. */
+  firstName: pulumi.Input<string>;
+  /** Family name. */
+  lastName: pulumi.Input<string>;
+  /** `traveler`, `travel_manager` or `company_admin`. Default: not managed (TravelPerk makes new users travelers). */
+  role?: pulumi.Input<Role>;
+  /** Phone number in E.164 form, e.g. `+34600123456`. Default: not managed. */
+  phoneNumber?: pulumi.Input<string>;
+  /** ISO 639-1 language code, e.g. `en`. Default: not managed. */
+  language?: pulumi.Input<string>;
+  /** `male`, `female` or `other`. Default: not managed. */
+  gender?: pulumi.Input<Gender>;
+  /** Date of birth, `YYYY-MM-DD`. Default: not managed. */
+  dateOfBirth?: pulumi.Input<string>;
+  /** ISO 3166-1 alpha-2 country code, e.g. `ES`. Default: not managed. */
+  nationality?: pulumi.Input<string>;
+  /** Ids of the invoicing profiles the user may book on. Default: not managed. */
+  invoicingProfiles?: pulumi.Input<pulumi.Input<string>[]>;
+  /** Cost centre, free text. Default: not managed. */
+  costCenter?: pulumi.Input<string>;
+  /** TravelPerk id of the user's manager (e.g. another `User`'s `id`). Default: not managed. */
+  managerId?: pulumi.Input<string>;
+  /** Whether the account is active. Default `true`: a deactivation made outside Pulumi shows as drift. */
+  isActive?: pulumi.Input<boolean>;
+  /** On resource deletion: `deactivate` (default, reversible), `delete` (permanent) or `retain` (leave untouched). */
+  onDelete?: pulumi.Input<OnDelete>;
+  /** Manage an existing active user with this e-mail instead of failing. Default `false`. Inactive users are always reactivated. */
+  adoptExisting?: pulumi.Input<boolean>;
+}
+
+const userSchema = z.object({
+  email: emailInput,
+  firstName: nonEmptyString,
+  lastName: nonEmptyString,
+  role: enumInput(ROLES).optional(),
+  phoneNumber: phoneInput.optional(),
+  language: languageInput.optional(),
+  gender: enumInput(GENDERS).optional(),
+  dateOfBirth: pastDateInput.optional(),
+  nationality: countryInput.optional(),
+  invoicingProfiles: z.array(opaqueIdInput, { error: "must be a list of invoicing profile ids" }).optional(),
+  costCenter: z.string({ error: "must be a string" }).optional(),
+  managerId: opaqueIdInput.optional(),
+  isActive: booleanInput().default(true),
+  onDelete: enumInput(ON_DELETE).default("deactivate"),
+  adoptExisting: booleanInput().default(false),
+});
+
+/** Inputs as `check` returns them: the user's declarations plus the defaults the provider relies on. */
+export type UserInputs = z.infer<typeof userSchema>;
+
+/** Outputs: each declared field as TravelPerk holds it now, plus what the API adds. */
+export type UserOutputs = Partial<{ [K in UserField]: UserFields[K] | null }> & {
+  email: string;
+  travelPolicyId: string | null;
+  onDelete: OnDelete;
+  adoptExisting: boolean;
+};
+
+const RESOURCE_TYPE = "travelperk:User";
+
+// ---- provider ---------------------------------------------------------------------------------
+
+/** Declared user fields: those present in inputs or outputs, in the model's words. */
+function declaredFields(props: Record<string, unknown>): UserField[] {
+  return USER_FIELDS.filter((field) => props[field] !== undefined);
+}
+
+function sameValue(field: UserField, a: unknown, b: unknown): boolean {
+  if (field === "email" && typeof a === "string" && typeof b === "string") return a.toLowerCase() === b.toLowerCase();
+  if (Array.isArray(a) && Array.isArray(b)) return JSON.stringify([...a].sort()) === JSON.stringify([...b].sort());
+  return a === b;
+}
+
+/** Declared fields whose wanted value differs from `current` (unknown values count as different). */
+function changedFields(current: Record<string, unknown>, wanted: Record<string, unknown>): UserField[] {
+  return declaredFields(wanted).filter(
+    (field) => containsUnknown(wanted[field]) || !sameValue(field, current[field] ?? null, wanted[field]),
+  );
+}
+
+function pick(source: Record<string, unknown>, fields: UserField[]): Partial<UserFields> {
+  return Object.fromEntries(fields.map((field) => [field, source[field]])) as Partial<UserFields>;
+}
+
+/** The outputs for `declared` fields, valued as `user` holds them now. */
+function outputsFor(declared: UserField[], user: ApiUser, settings: { onDelete: OnDelete; adoptExisting: boolean }): UserOutputs {
+  const outputs: Record<string, unknown> = { email: user.email };
+  for (const field of declared) outputs[field] = user[field];
+  return { ...outputs, travelPolicyId: user.travelPolicyId, ...settings } as UserOutputs;
+}
+
+/** E-mails (lower-cased) whose POST got no answer or a 5xx in this process: the user may be ours. */
+const uncertainPosts = new Set<string>();
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * POST /users, safe against lost answers: after a 5xx or a dropped connection the POST may have been
+ * committed, so the user is looked up by e-mail first and only posted again when absent.
+ */
+async function postUser(fields: Partial<UserFields> & { email: string }): Promise<ApiUser> {
+  const { maxRetries, retryBaseDelayMs } = resolveSettings();
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await createUser(fields);
+    } catch (error) {
+      const answerLost = error instanceof ServerError || error instanceof NetworkError;
+      if (!answerLost) throw error;
+      uncertainPosts.add(fields.email.toLowerCase());
+      const existing = await findUserByEmail(fields.email);
+      if (existing) return existing;
+      if (attempt > maxRetries) throw error;
+      await sleep(backoffDelayMs(attempt, retryBaseDelayMs, 30_000));
+    }
+  }
+}
+
+/** Raised when an active user with the declared e-mail exists and adoption was not asked for. */
+export class UserExistsError extends Error {
+  constructor(email: string, id: string) {
+    super(
+      `TravelPerk user ${email} already exists and is active (id ${id}). To manage this user with Pulumi, ` +
+        `set adoptExisting: true on the User (or in the roster defaults) and run again; ` +
+        `to leave the account alone, remove it from the program.`,
+    );
+    this.name = "UserExistsError";
+  }
+}
+
+/** After a 422/409 on create: the existing user to take over, or an error saying why not. */
+async function existingUserToManage(inputs: UserInputs, conflict: TravelPerkError): Promise<ApiUser> {
+  const existing = await findUserByEmail(inputs.email);
+  if (!existing) throw conflict;
+  const ours = uncertainPosts.has(inputs.email.toLowerCase());
+  if (existing.isActive === false || inputs.adoptExisting || ours) return existing;
+  throw new UserExistsError(inputs.email, existing.id);
+}
+
+/**
+ * The error Pulumi records as "created but failed to initialise": the user exists (so it enters
+ * state with its id) but is not yet in the declared state; the next `up` finishes the work.
+ */
+function initFailure(error: unknown, user: ApiUser, inputs: Record<string, unknown>, outputs: UserOutputs): Error {
+  const message = error instanceof Error ? error.message : String(error);
+  return Object.assign(new Error(message), {
+    id: user.id,
+    properties: { ...outputs, __provider: inputs.__provider },
+    reasons: [message],
+  });
+}
+
+/** Brings an existing user to the declared state: PATCH of the differences, then a read-back. */
+async function reconcile(user: ApiUser, inputs: UserInputs & Record<string, unknown>): Promise<ApiUser> {
+  const changes = changedFields(user as unknown as Record<string, unknown>, inputs);
+  if (changes.length === 0) return user;
+  await updateUser(user.id, pick(inputs, changes), inputs.email);
+  // A PATCH answer may hold only the changed fields: read the whole user back.
+  return getUser(user.id, inputs.email);
+}
+
+function settingsOf(props: Record<string, unknown>): { onDelete: OnDelete; adoptExisting: boolean } {
+  return { onDelete: (props.onDelete as OnDelete | undefined) ?? "deactivate", adoptExisting: props.adoptExisting === true };
+}
+
+/** The User provider; served by `pulumi-travelperk/runtime` inside the provider process. */
+export const userProviderImpl: Required<Omit<pulumi.dynamic.ResourceProvider, "configure">> = {
+  async check(_olds, news) {
+    return checkInputs(userSchema, RESOURCE_TYPE, news as Record<string, unknown>);
+  },
+
+  async diff(_id, olds, news) {
+    const changed = changedFields(olds, news);
+    const undeclared = declaredFields(olds).filter((field) => news[field] === undefined);
+    const onDeleteChanged = settingsOf(olds).onDelete !== settingsOf(news).onDelete;
+    // No field forces a replacement: a new e-mail is a PATCH of the same account.
+    return { changes: changed.length > 0 || undeclared.length > 0 || onDeleteChanged, replaces: [] };
+  },
+
+  async create(props) {
+    const inputs = props as UserInputs & Record<string, unknown>;
+    const declared = declaredFields(inputs);
+    const fields = pick(inputs, declared) as Partial<UserFields> & { email: string };
+    // A new account is active by default: is_active is sent only to create it deactivated.
+    if (fields.isActive === true) delete fields.isActive;
+    let user: ApiUser;
+    try {
+      user = await postUser(fields);
+    } catch (error) {
+      if (!(error instanceof ConflictError)) throw error;
+      user = await existingUserToManage(inputs, error);
+    }
+    try {
+      user = await reconcile(user, inputs);
+    } catch (error) {
+      throw initFailure(error, user, inputs, outputsFor(declared, user, settingsOf(inputs)));
+    }
+    return { id: user.id, outs: outputsFor(declared, user, settingsOf(inputs)) };
+  },
+
+  async read(id, props) {
+    const olds = (props ?? {}) as Record<string, unknown>;
+    let user: ApiUser;
+    try {
+      user = await getUser(id, olds.email as string | undefined);
+    } catch (error) {
+      if (error instanceof NotFoundError) return {}; // deleted outside Pulumi: gone from state
+      throw error;
+    }
+    const declared = declaredFields(olds);
+    const outputs = outputsFor(declared, user, settingsOf(olds));
+    // Inputs follow the refreshed values so the preview's diff shows what the next `up` restores.
+    const inputs = { ...pick(outputs, declared), ...settingsOf(olds) };
+    return { id: user.id, props: outputs, inputs };
+  },
+
+  async update(id, olds, news) {
+    const inputs = news as UserInputs & Record<string, unknown>;
+    const declared = declaredFields(inputs);
+    const changes = changedFields(olds, inputs);
+    if (changes.length === 0) {
+      // Only state changed (onDelete, or a field no longer declared): no request.
+      const outputs: Record<string, unknown> = { email: olds.email, travelPolicyId: olds.travelPolicyId ?? null };
+      for (const field of declared) outputs[field] = olds[field];
+      return { outs: { ...outputs, ...settingsOf(inputs) } };
+    }
+    await updateUser(id, pick(inputs, changes), inputs.email);
+    // A PATCH answer may hold only the changed fields: read the whole user back.
+    const user = await getUser(id, inputs.email);
+    return { outs: outputsFor(declared, user, settingsOf(inputs)) };
+  },
+
+  async delete(id, props) {
+    const { onDelete } = settingsOf(props);
+    const email = props.email as string | undefined;
+    if (onDelete === "retain") return;
+    try {
+      if (onDelete === "delete") await deleteUser(id, email);
+      else await deactivateUser(id, email);
+    } catch (error) {
+      if (!(error instanceof NotFoundError)) throw error; // already gone: done
+    }
+  },
+};
+
+// ---- resource ---------------------------------------------------------------------------------
+
+/** Every output, registered up front so undeclared fields are still readable properties. */
+const OUTPUT_KEYS = Object.fromEntries(
+  [...USER_FIELDS, "travelPolicyId", "onDelete", "adoptExisting"].map((key) => [key, undefined]),
+);
+
+/**
+ * A TravelPerk user. Created by e-mail (an inactive account with that e-mail is reactivated, an
+ * active one adopted only with `adoptExisting`), updated in place, deactivated on delete.
+ */
+export class User extends pulumi.dynamic.Resource {
+  /** The user's e-mail as TravelPerk holds it. */
+  declare readonly email: pulumi.Output<string>;
+  declare readonly firstName: pulumi.Output<string>;
+  declare readonly lastName: pulumi.Output<string>;
+  declare readonly role: pulumi.Output<Role | undefined>;
+  declare readonly phoneNumber: pulumi.Output<string | undefined>;
+  declare readonly language: pulumi.Output<string | undefined>;
+  declare readonly gender: pulumi.Output<Gender | undefined>;
+  declare readonly dateOfBirth: pulumi.Output<string | undefined>;
+  declare readonly nationality: pulumi.Output<string | undefined>;
+  declare readonly invoicingProfiles: pulumi.Output<string[] | undefined>;
+  declare readonly costCenter: pulumi.Output<string | undefined>;
+  declare readonly managerId: pulumi.Output<string | undefined>;
+  /** Whether the account is active in TravelPerk. */
+  declare readonly isActive: pulumi.Output<boolean>;
+  /** The id of the travel policy TravelPerk has assigned (see `PolicyAssignment`), or null. */
+  declare readonly travelPolicyId: pulumi.Output<string | null>;
+  declare readonly onDelete: pulumi.Output<OnDelete>;
+  declare readonly adoptExisting: pulumi.Output<boolean>;
+
+  constructor(name: string, args: UserArgs, opts?: pulumi.CustomResourceOptions) {
+    super(userProvider, name, { ...OUTPUT_KEYS, ...args }, opts, "travelperk", "User");
+  }
+}
