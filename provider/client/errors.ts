@@ -54,6 +54,8 @@ export class NetworkError extends TravelPerkError {}
 export class MalformedResponseError extends TravelPerkError {}
 
 const STATUS_TEXT: Record<number, string> = {
+  200: "OK",
+  201: "Created",
   400: "Bad Request",
   401: "Unauthorized",
   403: "Forbidden",

@@ -1,0 +1,146 @@
+/** The request core against scripted HTTP answers: headers, pagination tolerances, malformed answers, redaction. */
+import { inspect } from "util";
+import { setStackConfig } from "../provider/config";
+import { MalformedResponseError, NetworkError, ServerError, TravelPerkError, AuthenticationError } from "../provider/client/errors";
+import { listGroups } from "../provider/client/groups";
+import { getUser, listUsers, updateUser } from "../provider/client/users";
+import { ScriptedServer } from "./helpers/scripted-server";
+
+const TOKEN = "tp_at_SECRET-token-value-1234567890";
+let server: ScriptedServer;
+
+beforeEach(async () => {
+  server = new ScriptedServer();
+  const url = await server.start();
+  process.env.TRAVELPERK_API_URL = url;
+  process.env.TRAVELPERK_ACCESS_TOKEN = TOKEN;
+  process.env.TRAVELPERK_RETRY_BASE_DELAY_MS = "1";
+  delete process.env.TRAVELPERK_API_KEY;
+  setStackConfig(undefined);
+});
+afterEach(async () => {
+  await server.stop();
+  delete process.env.TRAVELPERK_API_URL;
+  delete process.env.TRAVELPERK_ACCESS_TOKEN;
+  delete process.env.TRAVELPERK_RETRY_BASE_DELAY_MS;
+});
+
+const user = (id: string, email: string) => ({ id, email, first_name: "A", last_name: "B" });
+
+test("sends the bearer token, Api-Version and Accept headers", async () => {
+  server.on("GET /users/u1", { body: user("u1", "a@example.com") });
+  await getUser("u1");
+  expect(server.seen[0].headers.authorization).toBe(`Bearer ${TOKEN}`);
+  expect(server.seen[0].headers["api-version"]).toBe("1");
+  expect(server.seen[0].headers.accept).toBe("application/json");
+});
+
+test("an API key is sent as `ApiKey <key>`", async () => {
+  delete process.env.TRAVELPERK_ACCESS_TOKEN;
+  process.env.TRAVELPERK_API_KEY = "key-123";
+  server.on("GET /users/u1", { body: user("u1", "a@example.com") });
+  await getUser("u1");
+  expect(server.seen[0].headers.authorization).toBe("ApiKey key-123");
+});
+
+test("stack config wins over the environment", async () => {
+  setStackConfig({ get: (key) => (key === "travelperk:accessToken" ? "from-stack" : undefined) });
+  server.on("GET /users/u1", { body: user("u1", "a@example.com") });
+  await getUser("u1");
+  expect(server.seen[0].headers.authorization).toBe("Bearer from-stack");
+});
+
+test("missing credentials name both ways to set them", async () => {
+  delete process.env.TRAVELPERK_ACCESS_TOKEN;
+  await expect(getUser("u1")).rejects.toThrow(/travelperk:accessToken.*TRAVELPERK_ACCESS_TOKEN/s);
+  expect(server.seen).toHaveLength(0);
+});
+
+describe("pagination", () => {
+  test("pages with limit 200 until total is reached", async () => {
+    const all = Array.from({ length: 450 }, (_, i) => user(`u${i}`, `p${i}@example.com`));
+    for (const offset of [0, 200, 400]) {
+      server.on(`GET /users?limit=200&offset=${offset}`, { body: { results: all.slice(offset, offset + 200), total: 450, offset, limit: 200 } });
+    }
+    const users = await listUsers();
+    expect(users).toHaveLength(450);
+    expect(server.seen.map((r) => r.url)).toEqual([
+      "/api/v2/users?limit=200&offset=0",
+      "/api/v2/users?limit=200&offset=200",
+      "/api/v2/users?limit=200&offset=400",
+    ]);
+  });
+
+  test("a list under another key and no total: stops on a short page", async () => {
+    server.on("GET /groups?limit=200&offset=0", { body: { groups: [{ id: 7, name: "Eng" }] } });
+    expect(await listGroups()).toEqual([{ id: "7", name: "Eng" }]);
+    expect(server.seen).toHaveLength(1);
+  });
+
+  test("no total and a full page: asks for the next, stops on an empty one", async () => {
+    const full = Array.from({ length: 200 }, (_, i) => user(`u${i}`, `p${i}@example.com`));
+    server.on("GET /users?limit=200&offset=0", { body: { results: full } });
+    server.on("GET /users?limit=200&offset=200", { body: { results: [] } });
+    expect(await listUsers()).toHaveLength(200);
+    expect(server.seen).toHaveLength(2);
+  });
+
+  test("numeric ids are read as opaque strings", async () => {
+    server.on("GET /users/42", { body: { id: 42, email: "n@example.com", travel_policy: { id: 9, name: "Std" }, manager_id: 7 } });
+    const u = await getUser("42");
+    expect(u).toMatchObject({ id: "42", travelPolicyId: "9", managerId: "7", firstName: null, isActive: null });
+  });
+});
+
+describe("malformed answers are clear errors naming the operation", () => {
+  const cases: [string, { raw?: string; body?: unknown; status?: number }][] = [
+    ["an HTML page", { raw: "<html><body>Gateway</body></html>" }],
+    ["an empty body", { raw: "" }],
+    ["a user without an e-mail", { body: { id: "u1" } }],
+    ["a wrong type", { body: { id: "u1", email: "a@example.com", is_active: "yes" } }],
+    ["a list that is not a list", { body: { results: "nope" } }],
+  ];
+  test.each(cases)("%s", async (_name, reply) => {
+    server.on("GET /users/u1", reply);
+    server.on("GET /users", reply);
+    const call = _name.includes("list") ? listUsers() : getUser("u1", "a@example.com");
+    const error = await call.catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(MalformedResponseError);
+    expect((error as TravelPerkError).message).toMatch(/TravelPerk (read|list) user/);
+  });
+});
+
+describe("errors never carry the token", () => {
+  test("a 401 names the operation, status and user, and suggests the credential kind", async () => {
+    server.on("GET /users/u1", { status: 401, body: { error: "invalid token" } });
+    const error = (await getUser("u1", "jane@example.com").catch((e: unknown) => e)) as TravelPerkError;
+    expect(error).toBeInstanceOf(AuthenticationError);
+    expect(error.message).toContain("read user jane@example.com");
+    expect(error.message).toContain("401");
+    expect(error.message).toContain("SCIM token");
+    for (const text of [error.message, error.stack ?? "", inspect(error, { depth: 10 }), JSON.stringify(error)]) {
+      expect(text).not.toContain(TOKEN);
+    }
+  });
+
+  test("a server error after retries, and a dropped connection", async () => {
+    server.on("PATCH /users/u1", { status: 503, body: { error: "down" } });
+    const error = (await updateUser("u1", { costCenter: "X" }, "jane@example.com").catch((e: unknown) => e)) as TravelPerkError;
+    expect(error).toBeInstanceOf(ServerError);
+    expect(server.seen.filter((r) => r.method === "PATCH")).toHaveLength(9); // 1 + 8 retries
+    expect(inspect(error, { depth: 10 })).not.toContain(TOKEN);
+
+    server.on("GET /users/u2", { drop: true });
+    const dropped = (await getUser("u2", "joe@example.com").catch((e: unknown) => e)) as TravelPerkError;
+    expect(dropped).toBeInstanceOf(NetworkError);
+    expect(dropped.status).toBe(0);
+    expect(dropped.message).toContain("joe@example.com");
+    expect(inspect(dropped, { depth: 10 })).not.toContain(TOKEN);
+  });
+
+  test("a 429 without headers is retried until it passes", async () => {
+    server.on("GET /users/u1", { status: 429, body: {} }, { status: 429, body: {} }, { body: user("u1", "a@example.com") });
+    await expect(getUser("u1")).resolves.toMatchObject({ id: "u1" });
+    expect(server.seen).toHaveLength(3);
+  });
+});

@@ -1,0 +1,41 @@
+/** Starts a fresh sandbox for a test file and points the provider's environment settings at it. */
+import { startSandbox, type SandboxOptions, type SandboxServer, type LoggedRequest } from "../../sandbox/server";
+import { setStackConfig } from "../../provider/config";
+
+const ENV_KEYS = ["TRAVELPERK_API_URL", "TRAVELPERK_ACCESS_TOKEN", "TRAVELPERK_API_KEY", "TRAVELPERK_RETRY_BASE_DELAY_MS", "TRAVELPERK_MAX_RETRIES"];
+
+/** Registers beforeAll/afterAll hooks; call `sandbox()` inside tests to reach the server. */
+export function useSandbox(options: SandboxOptions = {}): () => SandboxServer {
+  let server: SandboxServer | undefined;
+  const saved: Record<string, string | undefined> = {};
+  beforeAll(async () => {
+    server = await startSandbox(options);
+    for (const key of ENV_KEYS) saved[key] = process.env[key];
+    process.env.TRAVELPERK_API_URL = server.apiUrl;
+    process.env.TRAVELPERK_ACCESS_TOKEN = server.accessToken;
+    delete process.env.TRAVELPERK_API_KEY;
+    // Tests wait milliseconds, not seconds, between retries.
+    process.env.TRAVELPERK_RETRY_BASE_DELAY_MS = "5";
+    setStackConfig(undefined);
+  });
+  afterAll(async () => {
+    for (const key of ENV_KEYS) {
+      if (saved[key] === undefined) delete process.env[key];
+      else process.env[key] = saved[key];
+    }
+    await server?.stop();
+  });
+  return () => {
+    if (!server) throw new Error("sandbox not started");
+    return server;
+  };
+}
+
+/** "METHOD /path" for each logged request, the shape the tests assert on. */
+export function requestLine(r: LoggedRequest): string {
+  return `${r.method} ${r.path.replace(/^\/api\/v2/, "")}`;
+}
+
+export function writes(requests: LoggedRequest[]): LoggedRequest[] {
+  return requests.filter((r) => r.method !== "GET");
+}

@@ -1,0 +1,179 @@
+/** The User provider's whole lifecycle against the sandbox over HTTP, with the request log as evidence. */
+import * as runtime from "../provider/runtime";
+import { UserExistsError } from "../provider/resources/user";
+import { requestLine, useSandbox, writes } from "./helpers/sandbox";
+
+const sandbox = useSandbox();
+const { user } = runtime;
+
+beforeEach(() => sandbox().reset());
+
+async function checked(news: Record<string, unknown>): Promise<Record<string, unknown>> {
+  const result = await user.check({}, news);
+  expect(result.failures ?? []).toEqual([]);
+  return result.inputs as Record<string, unknown>;
+}
+
+const jane = { email: "jane@example.com", firstName: "Jane", lastName: "Doe", role: "traveler", costCenter: "ENG-1" };
+
+test("create, read, update, deactivate: the requests are exactly these", async () => {
+  const inputs = await checked(jane);
+  expect(inputs).toMatchObject({ isActive: true, onDelete: "deactivate", adoptExisting: false });
+
+  const created = await user.create(inputs);
+  expect(sandbox().requests.map(requestLine)).toEqual(["POST /users"]);
+  expect(created.outs).toMatchObject({ ...jane, isActive: true, travelPolicyId: null });
+  const stored = sandbox().getUser(created.id);
+  expect(stored).toMatchObject({ email: "jane@example.com", first_name: "Jane", cost_center: "ENG-1", is_active: true });
+
+  sandbox().clearLog();
+  const read = await user.read(created.id, created.outs);
+  expect(read.id).toBe(created.id);
+  expect(read.props).toEqual(created.outs);
+  expect(sandbox().requests.map(requestLine)).toEqual([`GET /users/${created.id}`]);
+
+  const news = await checked({ ...jane, role: "travel_manager" });
+  const diff = await user.diff(created.id, read.props, news);
+  expect(diff).toMatchObject({ changes: true, replaces: [] });
+  sandbox().clearLog();
+  const updated = await user.update(created.id, read.props, news);
+  expect(sandbox().requests.map(requestLine)).toEqual([`PATCH /users/${created.id}`, `GET /users/${created.id}`]);
+  expect(updated.outs).toMatchObject({ role: "travel_manager" });
+
+  sandbox().clearLog();
+  await user.delete(created.id, updated.outs);
+  expect(sandbox().requests.map(requestLine)).toEqual([`PATCH /users/${created.id}`]);
+  expect(sandbox().getUser(created.id)).toMatchObject({ is_active: false, role: "travel_manager" });
+});
+
+test("diff: only declared fields count; e-mail case is not a change; no field forces replacement", async () => {
+  const inputs = await checked(jane);
+  const { outs } = await user.create(inputs);
+  sandbox().clearLog();
+  expect(await user.diff("x", outs, await checked({ ...jane, email: "JANE@Example.com" }))).toMatchObject({ changes: false });
+  expect(await user.diff("x", { ...outs, __provider: "old text" }, { ...inputs, __provider: "new text" })).toMatchObject({ changes: false });
+  expect(await user.diff("x", outs, { ...inputs, adoptExisting: true })).toMatchObject({ changes: false });
+  expect(await user.diff("x", outs, await checked({ ...jane, email: "jane.doe@example.com" }))).toEqual({ changes: true, replaces: [] });
+  // onDelete must reach state (delete runs with the stored outputs), so it is a change without a request.
+  expect(await user.diff("x", outs, { ...inputs, onDelete: "retain" })).toMatchObject({ changes: true });
+  expect(sandbox().requests).toHaveLength(0);
+});
+
+test("an e-mail change is a PATCH of the same account", async () => {
+  const created = await user.create(await checked(jane));
+  sandbox().clearLog();
+  const updated = await user.update(created.id, created.outs, await checked({ ...jane, email: "jane.doe@example.com" }));
+  expect(writes(sandbox().requests).map(requestLine)).toEqual([`PATCH /users/${created.id}`]);
+  expect(updated.outs).toMatchObject({ email: "jane.doe@example.com" });
+  expect(sandbox().listUsers()).toHaveLength(1);
+});
+
+test("changing only onDelete sends no request, and the stored outputs carry it", async () => {
+  const created = await user.create(await checked(jane));
+  sandbox().clearLog();
+  const updated = await user.update(created.id, created.outs, await checked({ ...jane, onDelete: "retain" }));
+  expect(sandbox().requests).toHaveLength(0);
+  expect(updated.outs).toMatchObject({ onDelete: "retain", email: "jane@example.com", costCenter: "ENG-1" });
+  await user.delete(created.id, updated.outs);
+  expect(sandbox().requests).toHaveLength(0);
+  expect(sandbox().getUser(created.id)?.is_active).toBe(true);
+});
+
+test("onDelete: delete removes the account; a 404 on delete is success", async () => {
+  const created = await user.create(await checked({ ...jane, onDelete: "delete" }));
+  await user.delete(created.id, created.outs);
+  expect(sandbox().getUser(created.id)).toBeUndefined();
+  await expect(user.delete(created.id, created.outs)).resolves.toBeUndefined();
+  await expect(user.delete(created.id, { ...created.outs, onDelete: "deactivate" })).resolves.toBeUndefined();
+});
+
+test("an inactive user with the e-mail is reactivated and brought to the declared state", async () => {
+  const old = sandbox().insertUser({ email: "Jane@Example.com", first_name: "J", last_name: "D", is_active: false, role: "company_admin" });
+  sandbox().clearLog();
+  const created = await user.create(await checked(jane));
+  expect(created.id).toBe(old.id);
+  expect(sandbox().requests.map(requestLine)).toEqual([
+    "POST /users",
+    "GET /users",
+    `PATCH /users/${old.id}`,
+    `GET /users/${old.id}`,
+  ]);
+  expect(sandbox().getUser(old.id)).toMatchObject({ is_active: true, first_name: "Jane", role: "traveler", cost_center: "ENG-1" });
+  expect(sandbox().listUsers()).toHaveLength(1);
+});
+
+test("an active user with the e-mail is adopted only with adoptExisting", async () => {
+  const old = sandbox().insertUser({ email: "jane@example.com", first_name: "Jane", last_name: "Doe", is_active: true });
+  const error = await user.create(await checked(jane)).catch((e: unknown) => e);
+  expect(error).toBeInstanceOf(UserExistsError);
+  expect((error as Error).message).toContain("jane@example.com");
+  expect((error as Error).message).toContain("adoptExisting: true");
+  expect(writes(sandbox().requests).map(requestLine)).toEqual(["POST /users"]);
+
+  sandbox().clearLog();
+  const adopted = await user.create(await checked({ ...jane, adoptExisting: true }));
+  expect(adopted.id).toBe(old.id);
+  expect(writes(sandbox().requests).map(requestLine)).toEqual(["POST /users", `PATCH /users/${old.id}`]);
+  expect(sandbox().getUser(old.id)).toMatchObject({ role: "traveler", cost_center: "ENG-1" });
+});
+
+test("adopting a user whose fields already match sends no PATCH", async () => {
+  const old = sandbox().insertUser({ email: "jane@example.com", first_name: "Jane", last_name: "Doe", role: "traveler", cost_center: "ENG-1", is_active: true });
+  sandbox().clearLog();
+  const adopted = await user.create(await checked({ ...jane, adoptExisting: true }));
+  expect(adopted.id).toBe(old.id);
+  expect(writes(sandbox().requests).map(requestLine)).toEqual(["POST /users"]);
+});
+
+test("refresh: drift shows in outputs and inputs, deactivation reads isActive false, 404 means gone", async () => {
+  const created = await user.create(await checked(jane));
+  sandbox().updateUser(created.id, { cost_center: "SALES-9", is_active: false });
+  const read = await user.read(created.id, created.outs);
+  expect(read.props).toMatchObject({ costCenter: "SALES-9", isActive: false });
+  expect(read.inputs).toMatchObject({ costCenter: "SALES-9", isActive: false, onDelete: "deactivate" });
+
+  const news = await checked(jane);
+  expect(await user.diff(created.id, read.props, news)).toMatchObject({ changes: true });
+  sandbox().clearLog();
+  await user.update(created.id, read.props, news);
+  expect(writes(sandbox().requests).map(requestLine)).toEqual([`PATCH /users/${created.id}`]);
+  expect(sandbox().getUser(created.id)).toMatchObject({ cost_center: "ENG-1", is_active: true });
+
+  sandbox().deleteUser(created.id);
+  expect(await user.read(created.id, created.outs)).toEqual({});
+});
+
+test("a user created by an identity provider with only id and e-mail reads leniently", async () => {
+  const bare = sandbox().insertUser({ email: "idp@example.com" });
+  const read = await user.read(bare.id, { email: "idp@example.com", firstName: "X", costCenter: "Y", isActive: true, onDelete: "deactivate" });
+  expect(read.props).toMatchObject({ email: "idp@example.com", firstName: null, costCenter: null });
+});
+
+test("a POST whose answer is lost after the server committed it never creates a second user", async () => {
+  sandbox().setOptions({ lostResponseRate: 1 });
+  try {
+    const created = await user.create(await checked(jane));
+    expect(sandbox().listUsers().filter((u) => u.email === "jane@example.com")).toHaveLength(1);
+    expect(created.id).toBe(sandbox().findUserByEmail("jane@example.com")?.id);
+    expect(sandbox().requests.map(requestLine).slice(0, 2)).toEqual(["POST /users", "GET /users"]);
+  } finally {
+    sandbox().setOptions({ lostResponseRate: 0 });
+  }
+});
+
+test("a step after the POST that fails leaves the user in state as created-but-failed", async () => {
+  const old = sandbox().insertUser({ email: "jane@example.com", first_name: "J", last_name: "D", is_active: false });
+  // The reactivation PATCH is refused: the declared manager does not exist.
+  const error = (await user.create(await checked({ ...jane, managerId: "no-such-user" })).catch((e: unknown) => e)) as {
+    id?: string; properties?: Record<string, unknown>; reasons?: string[]; message: string;
+  };
+  expect(error.id).toBe(old.id);
+  expect(error.properties).toMatchObject({ email: "jane@example.com", isActive: false, managerId: null });
+  expect(error.reasons?.[0]).toContain("update user jane@example.com");
+  expect(error.message).toContain("400");
+  // The next `up` sees the difference and finishes the work once the input is fixed.
+  const fixed = await checked(jane);
+  expect(await user.diff(old.id, error.properties!, fixed)).toMatchObject({ changes: true });
+  await user.update(old.id, error.properties!, fixed);
+  expect(sandbox().getUser(old.id)).toMatchObject({ is_active: true, first_name: "Jane" });
+});
