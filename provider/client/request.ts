@@ -51,16 +51,11 @@ function createClient(settings: ResolvedSettings, key: string): Client {
   });
   axiosRetry(http, {
     retries: settings.maxRetries,
-    retryCondition: (error) => isRetryable(error, isIdempotentPost(error.config)),
+    retryCondition: (error) => isRetryable(error),
     retryDelay: (attempt, error) => retryDelayMs(attempt, error, settings.retryBaseDelayMs),
     shouldResetTimeout: true,
   });
   return { key, http, settings };
-}
-
-const IDEMPOTENT = Symbol("idempotent");
-function isIdempotentPost(config: AxiosRequestConfig | undefined): boolean {
-  return Boolean(config && (config as Record<symbol, unknown>)[IDEMPOTENT]);
 }
 
 /** The client for the settings in force now; rebuilt when they change (e.g. after `configure`). */
@@ -75,13 +70,9 @@ function current(): Client {
 /** Sends one request and returns its validated answer; every failure becomes a TravelPerkError. */
 export async function request<T>(spec: RequestSpec<T>): Promise<T> {
   const { http } = current();
-  const config: AxiosRequestConfig & { [IDEMPOTENT]?: boolean } = {
-    method: spec.method,
-    url: spec.path,
-    params: spec.params,
-    data: spec.body,
-    [IDEMPOTENT]: spec.idempotent ?? false,
-  };
+  const config: AxiosRequestConfig = { method: spec.method, url: spec.path, params: spec.params, data: spec.body };
+  // axios-retry's per-request options: a POST marked idempotent may be repeated after a 5xx or lost answer.
+  if (spec.idempotent) config["axios-retry"] = { retryCondition: (error) => isRetryable(error, true) };
   let data: unknown;
   try {
     data = (await http.request(config)).data;

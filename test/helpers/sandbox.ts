@@ -5,7 +5,7 @@ import { setStackConfig } from "../../provider/config";
 const ENV_KEYS = ["TRAVELPERK_API_URL", "TRAVELPERK_ACCESS_TOKEN", "TRAVELPERK_API_KEY", "TRAVELPERK_RETRY_BASE_DELAY_MS", "TRAVELPERK_MAX_RETRIES"];
 
 /** Registers beforeAll/afterAll hooks; call `sandbox()` inside tests to reach the server. */
-export function useSandbox(options: SandboxOptions = {}): () => SandboxServer {
+export function useSandbox(options: SandboxOptions = {}, retryBaseDelayMs = 5): () => SandboxServer {
   let server: SandboxServer | undefined;
   const saved: Record<string, string | undefined> = {};
   beforeAll(async () => {
@@ -15,7 +15,7 @@ export function useSandbox(options: SandboxOptions = {}): () => SandboxServer {
     process.env.TRAVELPERK_ACCESS_TOKEN = server.accessToken;
     delete process.env.TRAVELPERK_API_KEY;
     // Tests wait milliseconds, not seconds, between retries.
-    process.env.TRAVELPERK_RETRY_BASE_DELAY_MS = "5";
+    process.env.TRAVELPERK_RETRY_BASE_DELAY_MS = String(retryBaseDelayMs);
     setStackConfig(undefined);
   });
   afterAll(async () => {

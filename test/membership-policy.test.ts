@@ -1,0 +1,93 @@
+/** GroupMembership and PolicyAssignment providers against the sandbox: idempotent writes, drift, 404s. */
+import * as runtime from "../provider/runtime";
+import { NotFoundError } from "../provider/client/errors";
+import { requestLine, useSandbox, writes } from "./helpers/sandbox";
+
+const sandbox = useSandbox();
+const { groupMembership, policyAssignment } = runtime;
+
+beforeEach(() => sandbox().reset());
+
+function person(email = "joe@example.com") {
+  return sandbox().insertUser({ email, first_name: "Joe", last_name: "Roe", is_active: true });
+}
+
+test("membership: create is one POST; an existing membership (409) is success", async () => {
+  const joe = person();
+  const [eng] = sandbox().listGroups();
+  sandbox().clearLog();
+  const created = await groupMembership.create({ groupId: eng.id, userId: joe.id });
+  expect(sandbox().requests.map(requestLine)).toEqual([`POST /groups/${eng.id}/members`]);
+  expect(created.outs).toEqual({ groupId: eng.id, userId: joe.id });
+  await expect(groupMembership.create({ groupId: eng.id, userId: joe.id })).resolves.toMatchObject({ id: created.id });
+  expect(sandbox().requests.map((r) => r.status)).toEqual([201, 409]);
+  expect(sandbox().groupMembers(eng.id)).toEqual([joe.id]);
+});
+
+test("membership: read finds it, or reports it gone; delete of a non-member (404) is success", async () => {
+  const joe = person();
+  const [eng] = sandbox().listGroups();
+  const created = await groupMembership.create({ groupId: eng.id, userId: joe.id });
+  expect(await groupMembership.read(created.id, created.outs)).toMatchObject({ id: created.id, props: created.outs });
+  await groupMembership.delete(created.id, created.outs);
+  expect(sandbox().groupMembers(eng.id)).toEqual([]);
+  expect(await groupMembership.read(created.id, created.outs)).toEqual({});
+  await expect(groupMembership.delete(created.id, created.outs)).resolves.toBeUndefined();
+});
+
+test("membership: a group that does not exist fails, naming the person by e-mail", async () => {
+  const joe = person();
+  const error = (await groupMembership.create({ groupId: "grp_missing", userId: joe.id }).catch((e: unknown) => e)) as Error;
+  expect(error).toBeInstanceOf(NotFoundError);
+  expect(error.message).toContain("joe@example.com");
+  expect(error.message).toContain("404");
+  expect(error.message).toContain("grp_missing");
+});
+
+test("membership: changing either id is a replacement", async () => {
+  const olds = { groupId: "g1", userId: "u1" };
+  expect(await groupMembership.diff("g1:u1", olds, { groupId: "g1", userId: "u1" })).toMatchObject({ changes: false, replaces: [] });
+  expect(await groupMembership.diff("g1:u1", olds, { groupId: "g2", userId: "u1" })).toMatchObject({ changes: true, replaces: ["groupId"] });
+  expect(await groupMembership.diff("g1:u1", olds, { groupId: "g1", userId: "u2" })).toMatchObject({ changes: true, replaces: ["userId"] });
+});
+
+test("policy: assign is one PATCH; drift reads back; update re-assigns; delete clears", async () => {
+  const joe = person();
+  const [standard, executive] = sandbox().listPolicies();
+  sandbox().clearLog();
+  const created = await policyAssignment.create({ userId: joe.id, policyId: standard.id });
+  expect(sandbox().requests.map(requestLine)).toEqual([`PATCH /users/${joe.id}`]);
+  expect(sandbox().getUser(joe.id)?.travel_policy).toEqual({ id: standard.id, name: standard.name });
+
+  sandbox().updateUser(joe.id, { travel_policy: null });
+  const read = await policyAssignment.read(created.id, created.outs);
+  expect(read.props).toEqual({ userId: joe.id, policyId: null });
+  expect(await policyAssignment.diff(created.id, read.props, { userId: joe.id, policyId: standard.id })).toMatchObject({ changes: true, replaces: [] });
+
+  const updated = await policyAssignment.update(created.id, read.props, { userId: joe.id, policyId: executive.id });
+  expect(updated.outs).toEqual({ userId: joe.id, policyId: executive.id });
+  expect(sandbox().getUser(joe.id)?.travel_policy?.id).toBe(executive.id);
+
+  sandbox().clearLog();
+  await policyAssignment.delete(created.id, updated.outs);
+  expect(writes(sandbox().requests).map(requestLine)).toEqual([`PATCH /users/${joe.id}`]);
+  expect(sandbox().getUser(joe.id)?.travel_policy ?? null).toBeNull();
+});
+
+test("policy: another user is a replacement; a policy change is in place", async () => {
+  const olds = { userId: "u1", policyId: "p1" };
+  expect(await policyAssignment.diff("u1", olds, { userId: "u1", policyId: "p2" })).toEqual({ changes: true, replaces: [] });
+  expect(await policyAssignment.diff("u1", olds, { userId: "u2", policyId: "p1" })).toEqual({ changes: true, replaces: ["userId"] });
+  expect(await policyAssignment.diff("u1", olds, { userId: "u1", policyId: "p1" })).toEqual({ changes: false, replaces: [] });
+});
+
+test("policy: a user that is gone reads as gone and deletes as done; an unknown policy names the user", async () => {
+  const joe = person();
+  const [standard] = sandbox().listPolicies();
+  const created = await policyAssignment.create({ userId: joe.id, policyId: standard.id });
+  const error = (await policyAssignment.update(created.id, created.outs, { userId: joe.id, policyId: "pol_missing" }).catch((e: unknown) => e)) as Error;
+  expect(error.message).toMatch(/assign travel policy pol_missing joe@example.com .*400/);
+  sandbox().deleteUser(joe.id);
+  expect(await policyAssignment.read(created.id, created.outs)).toEqual({});
+  await expect(policyAssignment.delete(created.id, created.outs)).resolves.toBeUndefined();
+});
