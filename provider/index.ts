@@ -24,3 +24,7 @@ export {
   MalformedResponseError,
 } from "./client/errors";
 export { SETTINGS, DEFAULT_API_URL, MissingCredentialsError } from "./config";
+export { getTravelPolicy, getGroup, getUser, clearLookupCache } from "./lookups";
+export type { TravelPolicy } from "./client/policies";
+export type { Group } from "./client/groups";
+export type { User as TravelPerkUser } from "./client/users";

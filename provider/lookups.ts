@@ -1,0 +1,57 @@
+/**
+ * Lookups by name for programs: travel policies, groups and users. They run in the program's process
+ * with the same credentials as the provider (stack config `travelperk:*`, then environment), fetch each
+ * list once per run however many resources use it, and return plain (not secret) values.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { listGroups, type Group } from "./client/groups";
+import { listTravelPolicies, type TravelPolicy } from "./client/policies";
+import { listUsers, type User } from "./client/users";
+import { setStackConfig } from "./config";
+
+const lists = new Map<string, Promise<unknown[]>>();
+
+/** One fetch per list per run: concurrent callers share the same promise. */
+function once<T>(key: string, load: () => Promise<T[]>): Promise<T[]> {
+  let list = lists.get(key) as Promise<T[]> | undefined;
+  if (!list) {
+    // The program's stack config, read raw: secrets are unwrapped here and never leave this process.
+    setStackConfig({ get: (configKey) => pulumi.runtime.getConfig(configKey) });
+    list = load();
+    list.catch(() => lists.delete(key)); // a failed fetch may be tried again
+    lists.set(key, list);
+  }
+  return list;
+}
+
+function byName<T extends { id: string; name: string }>(kind: string, items: T[], name: string): T {
+  const found = items.find((item) => item.name.toLowerCase() === name.toLowerCase());
+  if (!found) {
+    const names = items.map((item) => `"${item.name}"`).join(", ");
+    throw new Error(`TravelPerk has no ${kind} named "${name}"; the ${kind}s are: ${names || "(none)"}`);
+  }
+  return found;
+}
+
+/** Finds a travel policy by name (case-insensitive). */
+export async function getTravelPolicy(args: { name: string }): Promise<TravelPolicy> {
+  return byName("travel policy", await once("policies", listTravelPolicies), args.name);
+}
+
+/** Finds a group (department) by name (case-insensitive). */
+export async function getGroup(args: { name: string }): Promise<Group> {
+  return byName("group", await once("groups", listGroups), args.name);
+}
+
+/** Finds a user by e-mail (case-insensitive), e.g. one an identity provider created. */
+export async function getUser(args: { email: string }): Promise<User> {
+  const users = await once("users", listUsers);
+  const found = users.find((user) => user.email.toLowerCase() === args.email.toLowerCase());
+  if (!found) throw new Error(`TravelPerk has no user with e-mail ${args.email}`);
+  return found;
+}
+
+/** Forgets the lists fetched so far (for long-lived processes and tests). */
+export function clearLookupCache(): void {
+  lists.clear();
+}
