@@ -1,0 +1,99 @@
+/**
+ * Runs a Pulumi program the way this project's tests, demo and roster commands need: through the
+ * Automation API with an inline program (no Node language host is needed), on a local or configured
+ * backend, with the dynamic-provider plugin on the CLI's PATH.
+ *
+ * `pulumi-travelperk/runner` is public so teams can drive their own programs the same way.
+ */
+import * as path from "path";
+import * as automation from "@pulumi/pulumi/automation";
+
+/** Everything needed to open a stack for an inline program. */
+export interface ProgramRun {
+  /** The Pulumi project name. */
+  projectName: string;
+  /** The stack name, e.g. `dev`. */
+  stackName: string;
+  /** The program: a function that declares resources. */
+  program: automation.PulumiFn;
+  /**
+   * The project folder. Its `node_modules` must hold `@pulumi/pulumi` and `pulumi-travelperk`: the
+   * dynamic-provider plugin resolves both from here.
+   */
+  workDir: string;
+  /** Backend URL, e.g. `file:///path/to/state`. Default: whatever `pulumi login` or `PULUMI_BACKEND_URL` says. */
+  backendUrl?: string;
+  /** Passphrase of the passphrase secrets provider. Default: `PULUMI_CONFIG_PASSPHRASE` from the environment. */
+  passphrase?: string;
+  /** Stack config to set before running, e.g. `{"travelperk:apiUrl": {value: url}}`. */
+  config?: automation.ConfigMap;
+  /** A folder holding `bin/pulumi`. Default: `pulumi` on PATH. */
+  pulumiRoot?: string;
+  /** Extra environment for the CLI and the provider process. */
+  env?: Record<string, string>;
+}
+
+/** The folder that ships `pulumi-resource-pulumi-nodejs`, the plugin that runs dynamic providers. */
+export function dynamicProviderPluginDir(workDir: string): string {
+  return path.dirname(require.resolve("@pulumi/pulumi/package.json", { paths: [workDir] }));
+}
+
+/** The environment the CLI runs with: the plugin on PATH, the passphrase, no update checks. */
+export function cliEnvironment(run: Pick<ProgramRun, "workDir" | "passphrase" | "env">): Record<string, string> {
+  const env: Record<string, string> = {
+    PATH: `${dynamicProviderPluginDir(run.workDir)}${path.delimiter}${process.env.PATH ?? ""}`,
+    PULUMI_SKIP_UPDATE_CHECK: "true",
+    ...run.env,
+  };
+  const passphrase = run.passphrase ?? process.env.PULUMI_CONFIG_PASSPHRASE;
+  if (passphrase !== undefined) env.PULUMI_CONFIG_PASSPHRASE = passphrase;
+  return env;
+}
+
+/** Creates or selects the stack and sets the given config; run preview/up/refresh/destroy on it. */
+export async function openStack(run: ProgramRun): Promise<automation.Stack> {
+  const pulumiCommand = await automation.PulumiCommand.get(run.pulumiRoot ? { root: run.pulumiRoot } : {});
+  const stack = await automation.LocalWorkspace.createOrSelectStack(
+    { projectName: run.projectName, stackName: run.stackName, program: run.program },
+    {
+      workDir: run.workDir,
+      pulumiCommand,
+      envVars: cliEnvironment(run),
+      projectSettings: {
+        name: run.projectName,
+        runtime: "nodejs",
+        // The plugin resolves @pulumi/pulumi from `main`; inline projects otherwise get the caller's cwd.
+        main: run.workDir,
+        ...(run.backendUrl ? { backend: { url: run.backendUrl } } : {}),
+      },
+    },
+  );
+  if (run.config) await stack.setAllConfig(run.config);
+  return stack;
+}
+
+/** One planned or applied step, from the engine's events. */
+export interface StepEvent {
+  op: string;
+  urn: string;
+  type: string;
+  name: string;
+  /** Keys that differ, as the engine reports them (update and replace steps). */
+  diffs: string[];
+}
+
+/** Collects the engine's resource steps; pass `collector.onEvent` to preview/up/refresh/destroy. */
+export function stepCollector(): { onEvent: (event: automation.EngineEvent) => void; steps: StepEvent[] } {
+  const steps: StepEvent[] = [];
+  return {
+    steps,
+    onEvent(event) {
+      const metadata = event.resourcePreEvent?.metadata;
+      if (!metadata) return;
+      const [, , , , qualifiedType = "", name = ""] = metadata.urn.split("::").length === 4
+        ? ["", "", "", "", ...metadata.urn.split("::").slice(2)]
+        : metadata.urn.split("::");
+      steps.push({ op: metadata.op, urn: metadata.urn, type: metadata.type ?? qualifiedType, name, diffs: metadata.diffs ?? [] });
+    },
+  };
+}
