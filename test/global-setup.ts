@@ -4,7 +4,7 @@
  */
 import { execFileSync } from "child_process";
 import * as path from "path";
-import { installPackedPackage } from "./helpers/packed";
+import { installPackedPackage } from "../scripts/pack-install";
 
 export default function globalSetup(): void {
   process.env.TP_TEST_PROGRAM = installPackedPackage();

@@ -8,10 +8,11 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 
-const ROOT = path.resolve(__dirname, "../..");
+/** The repository root, from scripts/ (ts-jest) or dist/scripts/ (compiled). */
+const ROOT = path.resolve(__dirname, path.basename(path.dirname(__dirname)) === "dist" ? "../.." : "..");
 
-/** Packs dist/ and installs it into a cached program folder; returns the folder. */
-export function installPackedPackage(): string {
+/** Packs dist/ and installs it into a program folder (cached per content under `cacheDir`); returns the folder. */
+export function installPackedPackage(cacheDir = os.tmpdir()): string {
   if (!fs.existsSync(path.join(ROOT, "dist/provider/runtime.js"))) {
     throw new Error("dist/ is missing: run `npm run build` first (npm test does)");
   }
@@ -19,7 +20,7 @@ export function installPackedPackage(): string {
   const out = execFileSync("npm", ["pack", "--json", "--pack-destination", packDir], { cwd: ROOT, encoding: "utf8" });
   const tarball = path.join(packDir, (JSON.parse(out) as { filename: string }[])[0].filename);
   const hash = createHash("sha256").update(fs.readFileSync(tarball)).update(fs.readFileSync(path.join(ROOT, "package-lock.json"))).digest("hex").slice(0, 16);
-  const program = path.join(os.tmpdir(), `pulumi-travelperk-program-${hash}`);
+  const program = path.join(cacheDir, `pulumi-travelperk-program-${hash}`);
   if (!fs.existsSync(path.join(program, "node_modules/pulumi-travelperk/package.json"))) {
     const staging = `${program}.${process.pid}`;
     fs.rmSync(staging, { recursive: true, force: true });

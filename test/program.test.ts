@@ -1,0 +1,49 @@
+/**
+ * The root Pulumi.yaml's entry point (dist/examples/team) under pulumi.runtime.setMocks: it registers
+ * one User per person, their memberships and policy assignments, with managers wired by id. Lookups
+ * by name go to the sandbox over HTTP (they are not Pulumi invokes, so mocks do not answer them).
+ */
+import * as path from "path";
+import * as pulumi from "@pulumi/pulumi";
+import { TEAM } from "../examples/team/team";
+import { useSandbox } from "./helpers/sandbox";
+
+const sandbox = useSandbox();
+const registered: { type: string; name: string; inputs: Record<string, unknown> }[] = [];
+
+beforeAll(() =>
+  pulumi.runtime.setMocks(
+    {
+      newResource: (args) => {
+        registered.push({ type: args.type, name: args.name, inputs: args.inputs as Record<string, unknown> });
+        return { id: `id-${args.name}`, state: args.inputs };
+      },
+      call: () => ({}),
+    },
+    "travelperk-team",
+    "test",
+  ),
+);
+
+test("the entry point registers the roster", async () => {
+  const yaml = require("fs").readFileSync(path.resolve(__dirname, "../Pulumi.yaml"), "utf8") as string; // eslint-disable-line @typescript-eslint/no-require-imports
+  const main = /main:\s*(\S+)/.exec(yaml)![1];
+  const program = require(path.resolve(__dirname, "..", main)) as () => Promise<{ users: Record<string, pulumi.Output<string>> }>; // eslint-disable-line @typescript-eslint/no-require-imports
+  const outputs = await program();
+  await new Promise((resolve) => setTimeout(resolve, 100)); // let the registrations settle
+
+  const users = registered.filter((r) => r.type === "pulumi-nodejs:dynamic/travelperk:User");
+  const memberships = registered.filter((r) => r.type === "pulumi-nodejs:dynamic/travelperk:GroupMembership");
+  const policies = registered.filter((r) => r.type === "pulumi-nodejs:dynamic/travelperk:PolicyAssignment");
+  expect(users.map((u) => u.name).sort()).toEqual(TEAM.people.map((p) => p.email).sort());
+  expect(memberships).toHaveLength(TEAM.people.reduce((n, p) => n + p.groups.length, 0));
+  expect(policies).toHaveLength(TEAM.people.length);
+  expect(Object.keys(outputs.users).sort()).toEqual(TEAM.people.map((p) => p.email).sort());
+
+  const grace = users.find((u) => u.name === "grace.hopper@example.com")!;
+  expect(grace.inputs).toMatchObject({ role: "travel_manager", managerId: "id-ada.lovelace@example.com" });
+  const engineering = sandbox().listGroups().find((g) => g.name === "Engineering")!;
+  expect(memberships.find((m) => m.name === "grace.hopper@example.com/Engineering")?.inputs).toMatchObject({ groupId: engineering.id });
+  // One request per list, however many people use it.
+  expect(sandbox().requests.map((r) => `${r.method} ${r.path}`).sort()).toEqual(["GET /api/v2/groups", "GET /api/v2/travel_policies"]);
+});
