@@ -55,3 +55,9 @@ export async function getUser(args: { email: string }): Promise<User> {
 export function clearLookupCache(): void {
   lists.clear();
 }
+
+/** The travel policies and groups a roster refers to by name: one request per list per run. */
+export async function loadDirectory(): Promise<{ policies: TravelPolicy[]; groups: Group[] }> {
+  const [policies, groups] = await Promise.all([once("policies", listTravelPolicies), once("groups", listGroups)]);
+  return { policies, groups };
+}

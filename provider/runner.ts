@@ -90,10 +90,17 @@ export function stepCollector(): { onEvent: (event: automation.EngineEvent) => v
     onEvent(event) {
       const metadata = event.resourcePreEvent?.metadata;
       if (!metadata) return;
-      const [, , , , qualifiedType = "", name = ""] = metadata.urn.split("::").length === 4
-        ? ["", "", "", "", ...metadata.urn.split("::").slice(2)]
-        : metadata.urn.split("::");
-      steps.push({ op: metadata.op, urn: metadata.urn, type: metadata.type ?? qualifiedType, name, diffs: metadata.diffs ?? [] });
+      const [, , , , qualifiedType = "", name = ""] =
+        metadata.urn.split("::").length === 4
+          ? ["", "", "", "", ...metadata.urn.split("::").slice(2)]
+          : metadata.urn.split("::");
+      steps.push({
+        op: metadata.op,
+        urn: metadata.urn,
+        type: metadata.type || qualifiedType, // the URN's type if the event carries none
+        name,
+        diffs: metadata.diffs ?? [],
+      });
     },
   };
 }

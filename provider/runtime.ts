@@ -13,6 +13,7 @@ export { groupMembershipProviderImpl as groupMembership } from "./resources/grou
 export { policyAssignmentProviderImpl as policyAssignment } from "./resources/policy-assignment";
 
 /** Receives the whole stack config from the engine (secrets unwrapped); read again at each request. */
-export async function configure(req: pulumi.dynamic.ConfigureRequest): Promise<void> {
+export function configure(req: pulumi.dynamic.ConfigureRequest): Promise<void> {
   setStackConfig(req.config);
+  return Promise.resolve();
 }

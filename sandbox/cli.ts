@@ -1,43 +1,63 @@
 #!/usr/bin/env node
 /** Runs the sandbox TravelPerk server until SIGINT/SIGTERM. `--json` prints one line of settings for scripts. */
 import { parseArgs } from "node:util";
-import { SandboxOptions, startSandbox } from "./server";
+import { startSandbox } from "./server";
 
 const USAGE = `usage: cli.js [--port N] [--host H] [--persist FILE] [--rate-limit N] [--fault-rate F] [--lost-response-rate F]
               [--latency MS] [--token-lifetime S] [--access-token T] [--api-key K] [--json]`;
-const NUMBERS = { port: "port", "rate-limit": "rateLimit", "fault-rate": "faultRate", "lost-response-rate": "lostResponseRate",
-  latency: "latencyMs", "token-lifetime": "tokenLifetimeSeconds" } as const;
+const NUMBERS = {
+  port: "port",
+  "rate-limit": "rateLimit",
+  "fault-rate": "faultRate",
+  "lost-response-rate": "lostResponseRate",
+  latency: "latencyMs",
+  "token-lifetime": "tokenLifetimeSeconds",
+} as const;
 const STRINGS = { host: "host", persist: "persistFile", "access-token": "accessToken", "api-key": "apiKey" } as const;
 
 async function main(): Promise<void> {
-  const flags = Object.fromEntries(Object.keys({ ...NUMBERS, ...STRINGS }).map((f) => [f, { type: "string" as const }]));
+  const flags = Object.fromEntries(
+    Object.keys({ ...NUMBERS, ...STRINGS }).map((f) => [f, { type: "string" as const }]),
+  );
   const { values } = parseArgs({ options: { ...flags, json: { type: "boolean" }, help: { type: "boolean" } } });
-  if (values.help) return console.log(USAGE);
+  if (values.help) {
+    console.log(USAGE);
+    return;
+  }
   const given = values as Record<string, string | boolean | undefined>;
   const options: Record<string, string | number> = {}; // keyed by SandboxOptions names
   for (const [flag, key] of Object.entries(STRINGS)) if (given[flag] !== undefined) options[key] = String(given[flag]);
   for (const [flag, key] of Object.entries(NUMBERS)) {
     const raw = given[flag];
     if (raw === undefined) continue;
-    if (typeof raw !== "string" || raw.trim() === "" || !Number.isFinite(Number(raw))) throw new Error(`--${flag} must be a number, got "${raw}"`);
+    if (typeof raw !== "string" || raw.trim() === "" || !Number.isFinite(Number(raw)))
+      throw new Error(`--${flag} must be a number, got "${String(raw)}"`);
     options[key] = Number(raw);
   }
 
-  const s = await startSandbox(options as SandboxOptions);
+  const s = await startSandbox(options);
   const { url, apiUrl, scimUrl, accessToken, apiKey, scimToken, clientId, clientSecret, refreshToken } = s;
-  console.log(values.json ? JSON.stringify({ url, apiUrl, scimUrl, accessToken, apiKey, scimToken, clientId, clientSecret, refreshToken }) : [
-    `TravelPerk sandbox on ${url}${options.persistFile ? `, persisting to ${options.persistFile}` : " (in memory)"}`,
-    `  REST API:     ${apiUrl}`,
-    `  SCIM API:     ${scimUrl} (SCIM token ${scimToken})`,
-    `  access token: ${accessToken}`,
-    `  API key:      ${apiKey}`,
-    `  OAuth client: ${clientId} / ${clientSecret}, refresh token ${refreshToken}`,
-    "Point the provider at it:",
-    `  export TRAVELPERK_API_URL=${apiUrl} TRAVELPERK_ACCESS_TOKEN=${accessToken}`,
-    "Ctrl-C stops it.",
-  ].join("\n"));
+  console.log(
+    values.json
+      ? JSON.stringify({ url, apiUrl, scimUrl, accessToken, apiKey, scimToken, clientId, clientSecret, refreshToken })
+      : [
+          `TravelPerk sandbox on ${url}${options.persistFile ? `, persisting to ${String(options.persistFile)}` : " (in memory)"}`,
+          `  REST API:     ${apiUrl}`,
+          `  SCIM API:     ${scimUrl} (SCIM token ${scimToken})`,
+          `  access token: ${accessToken}`,
+          `  API key:      ${apiKey}`,
+          `  OAuth client: ${clientId} / ${clientSecret}, refresh token ${refreshToken}`,
+          "Point the provider at it:",
+          `  export TRAVELPERK_API_URL=${apiUrl} TRAVELPERK_ACCESS_TOKEN=${accessToken}`,
+          "Ctrl-C stops it.",
+        ].join("\n"),
+  );
   // stop() flushes the persist file before the process ends.
-  const stop = () => void s.stop().then(() => process.exit(0), () => process.exit(1));
+  const stop = () =>
+    void s.stop().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
   process.once("SIGINT", stop).once("SIGTERM", stop);
 }
 

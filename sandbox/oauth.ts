@@ -8,13 +8,23 @@ import { Reply, Req, json } from "./reply";
 export const SCOPE = "users:read users:write companies:read";
 const CODE_LIFETIME_MS = 10 * 60_000;
 export const randomToken = (prefix: string) => `${prefix}${randomBytes(18).toString("base64url")}`;
-const normalizedUrl = (s: string) => { try { return new URL(s).toString(); } catch { return undefined; } };
+const normalizedUrl = (s: string) => {
+  try {
+    return new URL(s).toString();
+  } catch {
+    return undefined;
+  }
+};
 const oauthError = (status: number, error: string, error_description?: string): Reply =>
   json(status, { error, ...(error_description ? { error_description } : {}) }, { "cache-control": "no-store" });
 
 /** `lifetimeSeconds` is the `tokenLifetimeSeconds` option, read at each use because it can change at run time. */
 export interface OAuthConfig {
-  clientId: string; clientSecret: string; initialAccessToken: string; initialRefreshToken: string; lifetimeSeconds: () => number | undefined;
+  clientId: string;
+  clientSecret: string;
+  initialAccessToken: string;
+  initialRefreshToken: string;
+  lifetimeSeconds: () => number | undefined;
 }
 
 export class OAuth {
@@ -25,37 +35,48 @@ export class OAuth {
   /** The newest token of the rotation chain that began with the configured refresh token. */
   private chainHead = "";
 
-  constructor(private readonly cfg: OAuthConfig) { this.reset(); }
+  constructor(private readonly cfg: OAuthConfig) {
+    this.reset();
+  }
 
   /** Forgets minted tokens and codes, makes the configured refresh token valid again, restarts the initial token's clock. */
   reset(): void {
     this.startedAt = Date.now();
-    this.minted.clear(); this.codes.clear(); this.refreshTokens.clear();
-    this.refreshTokens.add(this.chainHead = this.cfg.initialRefreshToken);
+    this.minted.clear();
+    this.codes.clear();
+    this.refreshTokens.clear();
+    this.refreshTokens.add((this.chainHead = this.cfg.initialRefreshToken));
   }
 
-  get currentRefreshToken(): string { return this.chainHead; }
+  get currentRefreshToken(): string {
+    return this.chainHead;
+  }
 
   checkAccessToken(token: string): "valid" | "expired" | "unknown" {
     const lifetime = this.cfg.lifetimeSeconds();
     // The configured token never expires unless a lifetime is set; then it counts from the start.
-    const expiresAt = token === this.cfg.initialAccessToken
-      ? (lifetime === undefined ? Infinity : this.startedAt + lifetime * 1000)
-      : this.minted.get(token);
+    const expiresAt =
+      token === this.cfg.initialAccessToken
+        ? lifetime === undefined
+          ? Infinity
+          : this.startedAt + lifetime * 1000
+        : this.minted.get(token);
     return expiresAt === undefined ? "unknown" : Date.now() < expiresAt ? "valid" : "expired";
   }
 
   /** GET /oauth2/authorize: approves at once and redirects back with a one-time code (and the caller's state). */
   authorize(query: URLSearchParams): Reply {
     if (query.get("response_type") !== "code") return oauthError(400, "unsupported_response_type");
-    if (query.get("client_id") !== this.cfg.clientId) return oauthError(400, "unauthorized_client", "unknown client_id");
+    if (query.get("client_id") !== this.cfg.clientId)
+      return oauthError(400, "unauthorized_client", "unknown client_id");
     const redirectUri = normalizedUrl(query.get("redirect_uri") ?? "");
     if (!redirectUri) return oauthError(400, "invalid_request", "redirect_uri must be an absolute URL");
     const code = randomToken("tp_code_");
     this.codes.set(code, { redirectUri, expiresAt: Date.now() + CODE_LIFETIME_MS });
     const location = new URL(redirectUri);
     location.searchParams.set("code", code);
-    if (query.has("state")) location.searchParams.set("state", query.get("state")!);
+    const state = query.get("state");
+    if (state !== null) location.searchParams.set("state", state);
     return json(302, undefined, { location: location.toString() });
   }
 
@@ -64,8 +85,9 @@ export class OAuth {
     if (!String(req.headers["content-type"]).startsWith("application/x-www-form-urlencoded")) {
       return oauthError(400, "invalid_request", "body must be application/x-www-form-urlencoded");
     }
-    const form = new URLSearchParams(String(req.body ?? ""));
-    if (!this.clientAuthenticated(String(req.headers.authorization ?? ""), form)) return oauthError(401, "invalid_client");
+    const form = new URLSearchParams(typeof req.body === "string" ? req.body : "");
+    if (!this.clientAuthenticated(String(req.headers.authorization ?? ""), form))
+      return oauthError(401, "invalid_client");
     const grant = form.get("grant_type");
     if (grant === "refresh_token") return this.refresh(form.get("refresh_token"));
     if (grant === "authorization_code") return this.exchangeCode(form.get("code"), form.get("redirect_uri"));
@@ -80,7 +102,11 @@ export class OAuth {
       const decoded = Buffer.from(basic[1], "base64").toString("utf8");
       const colon = decoded.indexOf(":");
       if (colon < 0) return false;
-      try { [id, secret] = [decoded.slice(0, colon), decoded.slice(colon + 1)].map(decodeURIComponent); } catch { return false; }
+      try {
+        [id, secret] = [decoded.slice(0, colon), decoded.slice(colon + 1)].map(decodeURIComponent);
+      } catch {
+        return false;
+      }
     }
     return id === this.cfg.clientId && secret === this.cfg.clientSecret;
   }
@@ -95,7 +121,8 @@ export class OAuth {
     const grant = this.codes.get(code ?? "");
     this.codes.delete(code ?? ""); // one use only, even when the exchange fails below
     if (!grant || grant.expiresAt < Date.now()) return oauthError(400, "invalid_grant");
-    if (normalizedUrl(redirectUri ?? "") !== grant.redirectUri) return oauthError(400, "invalid_grant", "redirect_uri does not match");
+    if (normalizedUrl(redirectUri ?? "") !== grant.redirectUri)
+      return oauthError(400, "invalid_grant", "redirect_uri does not match");
     return this.issue();
   }
 
@@ -106,6 +133,10 @@ export class OAuth {
     this.minted.set(access_token, Date.now() + lifetime * 1000);
     this.refreshTokens.add(refresh_token);
     if (usedRefreshToken === this.chainHead) this.chainHead = refresh_token;
-    return json(200, { access_token, token_type: "Bearer", expires_in: lifetime, refresh_token, scope: SCOPE }, { "cache-control": "no-store" });
+    return json(
+      200,
+      { access_token, token_type: "Bearer", expires_in: lifetime, refresh_token, scope: SCOPE },
+      { "cache-control": "no-store" },
+    );
   }
 }

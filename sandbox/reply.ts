@@ -1,26 +1,55 @@
 /** The request/answer vocabulary shared by the REST, SCIM, OAuth and admin handlers; no I/O here. */
 
-export interface Reply { status: number; body?: unknown; headers?: Record<string, string> }
-export interface Req { method: string; path: string; query: URLSearchParams; body: unknown; headers: Record<string, string | string[] | undefined> }
-export interface Route { method: string; pattern: string; handler: (req: Req, params: Record<string, string>) => Reply }
+export interface Reply {
+  status: number;
+  body?: unknown;
+  headers?: Record<string, string>;
+}
+export interface Req {
+  method: string;
+  path: string;
+  query: URLSearchParams;
+  body: unknown;
+  headers: Record<string, string | string[] | undefined>;
+}
+export interface Route {
+  method: string;
+  pattern: string;
+  handler: (req: Req, params: Record<string, string>) => Reply;
+}
 type Fail = (status: number, message: string) => Reply;
 
-export const json = (status: number, body?: unknown, headers?: Record<string, string>): Reply => ({ status, body, headers });
+export const json = (status: number, body?: unknown, headers?: Record<string, string>): Reply => ({
+  status,
+  body,
+  headers,
+});
 export const fail = (status: number, error: string, extra: object = {}): Reply => json(status, { error, ...extra });
 
 /** Matches a pattern such as "/users/:id" against a path; undefined when it does not match. */
 function match(pattern: string, path: string): Record<string, string> | undefined {
   const names: string[] = [];
-  const m = new RegExp(`^${pattern.replace(/:(\w+)/g, (_, name: string) => (names.push(name), "([^/]+)"))}$`).exec(path);
-  try { return m ? Object.fromEntries(names.map((name, i) => [name, decodeURIComponent(m[i + 1])])) : undefined; } catch { return undefined; }
+  const m = new RegExp(`^${pattern.replace(/:(\w+)/g, (_, name: string) => (names.push(name), "([^/]+)"))}$`).exec(
+    path,
+  );
+  try {
+    return m ? Object.fromEntries(names.map((name, i) => [name, decodeURIComponent(m[i + 1])])) : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Runs the route for method and path: 404 when no pattern matches the path, 405 when only the method is wrong. */
 export function dispatch(routes: Route[], req: Req, path: string, failWith: Fail = fail): Reply {
-  const matching = routes.map((route) => ({ route, params: match(route.pattern, path) })).filter((m) => m.params);
+  const matching = routes.flatMap((route) => {
+    const params = match(route.pattern, path);
+    return params ? [{ route, params }] : [];
+  });
   const hit = matching.find((m) => m.route.method === req.method);
-  if (hit) return hit.route.handler(req, hit.params!);
-  return matching.length ? failWith(405, `method ${req.method} not allowed on ${path}`) : failWith(404, `no route ${req.method} ${path}`);
+  if (hit) return hit.route.handler(req, hit.params);
+  return matching.length
+    ? failWith(405, `method ${req.method} not allowed on ${path}`)
+    : failWith(404, `no route ${req.method} ${path}`);
 }
 
 /** The body as a JSON object; undefined when it is missing, an array or a scalar. */
@@ -37,7 +66,7 @@ export function pagedReply(req: Req, items: () => unknown[]): Reply {
     if (raw === null) return fallback;
     const n = /^\d+$/.test(raw) ? Number(raw) : NaN; // rejects "-1", "1.5", "1e2", ""
     if (n >= min && n <= max) return n;
-    fields[name] = `must be an integer from ${min} to ${max}`;
+    fields[name] = `must be an integer from ${String(min)} to ${String(max)}`;
     return fallback;
   };
   const limit = read("limit", 10, 1, 200);

@@ -7,7 +7,11 @@ const noUser = (id: string) => fail(404, `user ${id} not found`);
 const noGroup = (id: string) => fail(404, `group ${id} not found`);
 
 /** A user body that passed validation (400) and e-mail uniqueness (422), or the answer that refuses it. */
-function checkedBody(store: Store, req: Req, selfId?: string): { body: Record<string, unknown> & { email: string } } | { refused: Reply } {
+function checkedBody(
+  store: Store,
+  req: Req,
+  selfId?: string,
+): { body: Record<string, unknown> & { email: string } } | { refused: Reply } {
   const body = objectBody(req);
   if (!body) return { refused: invalid({ body: "must be a JSON object" }) };
   const errors = validateUserBody(body, store, selfId);
@@ -38,7 +42,8 @@ function patchUser(store: Store, req: Req, id: string): Reply {
 function addMember(store: Store, req: Req, groupId: string): Reply {
   const body = objectBody(req);
   const userId = body?.user_id;
-  if (typeof userId !== "string" || userId === "" || Object.keys(body!).length !== 1) return invalid({ user_id: "body must be exactly {user_id}" });
+  if (!body || typeof userId !== "string" || userId === "" || Object.keys(body).length !== 1)
+    return invalid({ user_id: "body must be exactly {user_id}" });
   if (!store.getGroup(groupId)) return noGroup(groupId);
   if (!store.getUser(userId)) return noUser(userId);
   const members = store.groupMembers(groupId);
@@ -55,20 +60,32 @@ export function restRoutes(store: Store): Route[] {
     { method: "POST", pattern: "/users", handler: (req) => createUser(store, req) },
     { method: "GET", pattern: "/users/:id", handler: (_, { id }) => ifUser(id, () => json(200, store.getUser(id))) },
     { method: "PATCH", pattern: "/users/:id", handler: (req, { id }) => patchUser(store, req, id) },
-    { method: "DELETE", pattern: "/users/:id", handler: (_, { id }) => ifUser(id, () => (store.deleteUser(id), json(204))) },
+    {
+      method: "DELETE",
+      pattern: "/users/:id",
+      handler: (_, { id }) => ifUser(id, () => (store.deleteUser(id), json(204))),
+    },
     { method: "GET", pattern: "/travel_policies", handler: (req) => pagedReply(req, () => store.listPolicies()) },
     { method: "GET", pattern: "/groups", handler: (req) => pagedReply(req, () => store.listGroups()) },
     {
-      method: "GET", pattern: "/groups/:gid/members",
-      handler: (req, { gid }) => ifGroup(gid, () => pagedReply(req, () => store.groupMembers(gid).map((user_id) => ({ group_id: gid, user_id })))),
+      method: "GET",
+      pattern: "/groups/:gid/members",
+      handler: (req, { gid }) =>
+        ifGroup(gid, () =>
+          pagedReply(req, () => store.groupMembers(gid).map((user_id) => ({ group_id: gid, user_id }))),
+        ),
     },
     { method: "POST", pattern: "/groups/:gid/members", handler: (req, { gid }) => addMember(store, req, gid) },
     {
-      method: "DELETE", pattern: "/groups/:gid/members/:uid",
+      method: "DELETE",
+      pattern: "/groups/:gid/members/:uid",
       handler: (_, { gid, uid }) => {
         const members = store.groupMembers(gid);
         if (!members.includes(uid)) return fail(404, `user ${uid} is not a member of group ${gid}`);
-        store.setMembers(gid, members.filter((m) => m !== uid));
+        store.setMembers(
+          gid,
+          members.filter((m) => m !== uid),
+        );
         return json(204);
       },
     },

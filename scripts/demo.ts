@@ -43,7 +43,10 @@ async function main(): Promise<void> {
   fs.mkdirSync(path.join(DEMO, "state"), { recursive: true });
 
   step("Making sure the Pulumi CLI is available (a first run on a new machine builds it: a few minutes)");
-  const pulumiRoot = execFileSync("bash", [path.join(ROOT, "scripts/ensure-pulumi.sh")], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] }).trim();
+  const pulumiRoot = execFileSync("bash", [path.join(ROOT, "scripts/ensure-pulumi.sh")], {
+    encoding: "utf8",
+    stdio: ["ignore", "pipe", "inherit"],
+  }).trim();
 
   step("Starting the TravelPerk sandbox (state kept in .demo/sandbox.json)");
   const sandbox = await startSandbox({ ...TOKENS, persistFile: path.join(DEMO, "sandbox.json") });
@@ -52,9 +55,14 @@ async function main(): Promise<void> {
   try {
     step("Installing pulumi-travelperk into the demo project as users do (npm pack, npm install)");
     const dir = prepareProgram();
-    const runner = require(require.resolve("pulumi-travelperk/runner", { paths: [dir] })) as typeof import("../provider/runner"); // eslint-disable-line @typescript-eslint/no-require-imports
-    const { teamProgram } = require(path.join(dir, "program.js")) as typeof import("../examples/team/program"); // eslint-disable-line @typescript-eslint/no-require-imports
-    const { TEAM } = require(path.join(dir, "team.js")) as typeof import("../examples/team/team"); // eslint-disable-line @typescript-eslint/no-require-imports
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- the package as installed in the demo project
+    const runner = require(
+      require.resolve("pulumi-travelperk/runner", { paths: [dir] }),
+    ) as typeof import("../provider/runner");
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- the demo project's installed copy
+    const { teamProgram } = require(path.join(dir, "program.js")) as typeof import("../examples/team/program");
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- the demo project's installed copy
+    const { TEAM } = require(path.join(dir, "team.js")) as typeof import("../examples/team/team");
     const stack = await runner.openStack({
       projectName: "travelperk-team",
       stackName: "demo",
@@ -74,13 +82,13 @@ async function main(): Promise<void> {
       step("pulumi preview --diff (nothing is applied)");
       await stack.preview({ onEvent: collector.onEvent, diff: true, onOutput: output });
     } else {
-      step(`pulumi up of examples/team (${TEAM.people.length} people)`);
+      step(`pulumi up of examples/team (${String(TEAM.people.length)} people)`);
       await stack.up({ onEvent: collector.onEvent, onOutput: output });
     }
     const changed = collector.steps.filter((s) => s.op !== "same" && s.type.includes("travelperk"));
     const counts = new Map<string, number>();
     for (const s of changed) counts.set(s.op, (counts.get(s.op) ?? 0) + 1);
-    const summary = changed.length === 0 ? "no changes" : [...counts].map(([op, n]) => `${n} ${op}`).join(", ");
+    const summary = changed.length === 0 ? "no changes" : [...counts].map(([op, n]) => `${String(n)} ${op}`).join(", ");
     process.stdout.write(`\n${values.preview ? "Planned" : "Applied"}: ${summary}\n`);
 
     step("The roster as TravelPerk now holds it");
@@ -109,7 +117,8 @@ async function printRoster(apiUrl: string, accessToken: string): Promise<void> {
   const [users, groups, policies] = await Promise.all([listUsers(), listGroups(), listTravelPolicies()]);
   const groupsOf = new Map<string, string[]>();
   for (const group of groups) {
-    for (const userId of await listGroupMembers(group.id)) groupsOf.set(userId, [...(groupsOf.get(userId) ?? []), group.name]);
+    for (const userId of await listGroupMembers(group.id))
+      groupsOf.set(userId, [...(groupsOf.get(userId) ?? []), group.name]);
   }
   const policyName = new Map(policies.map((p) => [p.id, p.name]));
   const rows = users
@@ -124,7 +133,11 @@ async function printRoster(apiUrl: string, accessToken: string): Promise<void> {
     ]);
   const header = ["e-mail", "name", "role", "policy", "groups", "active"];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i])).join("  ").trimEnd();
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => c.padEnd(widths[i]))
+      .join("  ")
+      .trimEnd();
   process.stdout.write([line(header), line(widths.map((w) => "-".repeat(w))), ...rows.map(line)].join("\n") + "\n");
 }
 

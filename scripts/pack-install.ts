@@ -19,14 +19,24 @@ export function installPackedPackage(cacheDir = os.tmpdir()): string {
   const packDir = fs.mkdtempSync(path.join(os.tmpdir(), "tp-pack-"));
   const out = execFileSync("npm", ["pack", "--json", "--pack-destination", packDir], { cwd: ROOT, encoding: "utf8" });
   const tarball = path.join(packDir, (JSON.parse(out) as { filename: string }[])[0].filename);
-  const hash = createHash("sha256").update(fs.readFileSync(tarball)).update(fs.readFileSync(path.join(ROOT, "package-lock.json"))).digest("hex").slice(0, 16);
+  const hash = createHash("sha256")
+    .update(fs.readFileSync(tarball))
+    .update(fs.readFileSync(path.join(ROOT, "package-lock.json")))
+    .digest("hex")
+    .slice(0, 16);
   const program = path.join(cacheDir, `pulumi-travelperk-program-${hash}`);
   if (!fs.existsSync(path.join(program, "node_modules/pulumi-travelperk/package.json"))) {
-    const staging = `${program}.${process.pid}`;
+    const staging = `${program}.${String(process.pid)}`;
     fs.rmSync(staging, { recursive: true, force: true });
     fs.mkdirSync(staging, { recursive: true });
-    fs.writeFileSync(path.join(staging, "package.json"), JSON.stringify({ name: "tp-test-program", version: "1.0.0", private: true }));
-    execFileSync("npm", ["install", "--prefer-offline", "--no-audit", "--no-fund", "--loglevel=error", tarball], { cwd: staging, stdio: ["ignore", "ignore", "inherit"] });
+    fs.writeFileSync(
+      path.join(staging, "package.json"),
+      JSON.stringify({ name: "tp-test-program", version: "1.0.0", private: true }),
+    );
+    execFileSync("npm", ["install", "--prefer-offline", "--no-audit", "--no-fund", "--loglevel=error", tarball], {
+      cwd: staging,
+      stdio: ["ignore", "ignore", "inherit"],
+    });
     fs.rmSync(program, { recursive: true, force: true });
     fs.renameSync(staging, program);
   }

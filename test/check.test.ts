@@ -48,12 +48,30 @@ test("several bad fields are all reported at once", async () => {
 });
 
 test("valid input passes, keeps the user's words and fills in the defaults", async () => {
-  const result = await runtime.user.check({}, {
-    ...validUser, email: "Jane@Example.com", role: "company_admin", phoneNumber: "+34600123456", language: "es",
-    gender: "female", dateOfBirth: "1990-02-28", nationality: "ES", invoicingProfiles: ["ip-1"], managerId: "42", costCenter: "",
-  });
+  const result = await runtime.user.check(
+    {},
+    {
+      ...validUser,
+      email: "Jane@Example.com",
+      role: "company_admin",
+      phoneNumber: "+34600123456",
+      language: "es",
+      gender: "female",
+      dateOfBirth: "1990-02-28",
+      nationality: "ES",
+      invoicingProfiles: ["ip-1"],
+      managerId: "42",
+      costCenter: "",
+    },
+  );
   expect(result.failures ?? []).toEqual([]);
-  expect(result.inputs).toMatchObject({ email: "Jane@Example.com", isActive: true, onDelete: "deactivate", adoptExisting: false, managerId: "42" });
+  expect(result.inputs).toMatchObject({
+    email: "Jane@Example.com",
+    isActive: true,
+    onDelete: "deactivate",
+    adoptExisting: false,
+    managerId: "42",
+  });
 });
 
 test("values Pulumi does not know yet (preview) pass check untouched", async () => {
@@ -84,4 +102,6 @@ test.each(badAssignments)("PolicyAssignment with %s fails on %s", async (_name, 
   expect(result.failures?.map((f) => f.property)).toContain(property);
 });
 
-afterAll(() => expect(sandbox().requests).toHaveLength(0));
+afterAll(() => {
+  expect(sandbox().requests).toHaveLength(0);
+});

@@ -1,7 +1,13 @@
 /** The request core against scripted HTTP answers: headers, pagination tolerances, malformed answers, redaction. */
 import { inspect } from "util";
 import { setStackConfig } from "../provider/config";
-import { MalformedResponseError, NetworkError, ServerError, TravelPerkError, AuthenticationError } from "../provider/client/errors";
+import {
+  MalformedResponseError,
+  NetworkError,
+  ServerError,
+  TravelPerkError,
+  AuthenticationError,
+} from "../provider/client/errors";
 import { listGroups } from "../provider/client/groups";
 import { getUser, listUsers, updateUser } from "../provider/client/users";
 import { ScriptedServer } from "./helpers/scripted-server";
@@ -58,9 +64,11 @@ test("missing credentials name both ways to set them", async () => {
 
 describe("pagination", () => {
   test("pages with limit 200 until total is reached", async () => {
-    const all = Array.from({ length: 450 }, (_, i) => user(`u${i}`, `p${i}@example.com`));
+    const all = Array.from({ length: 450 }, (_, i) => user(`u${String(i)}`, `p${String(i)}@example.com`));
     for (const offset of [0, 200, 400]) {
-      server.on(`GET /users?limit=200&offset=${offset}`, { body: { results: all.slice(offset, offset + 200), total: 450, offset, limit: 200 } });
+      server.on(`GET /users?limit=200&offset=${String(offset)}`, {
+        body: { results: all.slice(offset, offset + 200), total: 450, offset, limit: 200 },
+      });
     }
     const users = await listUsers();
     expect(users).toHaveLength(450);
@@ -78,7 +86,7 @@ describe("pagination", () => {
   });
 
   test("no total and a full page: asks for the next, stops on an empty one", async () => {
-    const full = Array.from({ length: 200 }, (_, i) => user(`u${i}`, `p${i}@example.com`));
+    const full = Array.from({ length: 200 }, (_, i) => user(`u${String(i)}`, `p${String(i)}@example.com`));
     server.on("GET /users?limit=200&offset=0", { body: { results: full } });
     server.on("GET /users?limit=200&offset=200", { body: { results: [] } });
     expect(await listUsers()).toHaveLength(200);
@@ -86,7 +94,9 @@ describe("pagination", () => {
   });
 
   test("numeric ids are read as opaque strings", async () => {
-    server.on("GET /users/42", { body: { id: 42, email: "n@example.com", travel_policy: { id: 9, name: "Std" }, manager_id: 7 } });
+    server.on("GET /users/42", {
+      body: { id: 42, email: "n@example.com", travel_policy: { id: 9, name: "Std" }, manager_id: 7 },
+    });
     const u = await getUser("42");
     expect(u).toMatchObject({ id: "42", travelPolicyId: "9", managerId: "7", firstName: null, isActive: null });
   });
@@ -125,7 +135,9 @@ describe("errors never carry the token", () => {
 
   test("a server error after retries, and a dropped connection", async () => {
     server.on("PATCH /users/u1", { status: 503, body: { error: "down" } });
-    const error = (await updateUser("u1", { costCenter: "X" }, "jane@example.com").catch((e: unknown) => e)) as TravelPerkError;
+    const error = (await updateUser("u1", { costCenter: "X" }, "jane@example.com").catch(
+      (e: unknown) => e,
+    )) as TravelPerkError;
     expect(error).toBeInstanceOf(ServerError);
     expect(server.seen.filter((r) => r.method === "PATCH")).toHaveLength(9); // 1 + 8 retries
     expect(inspect(error, { depth: 10 })).not.toContain(TOKEN);
@@ -139,7 +151,12 @@ describe("errors never carry the token", () => {
   });
 
   test("a 429 without headers is retried until it passes", async () => {
-    server.on("GET /users/u1", { status: 429, body: {} }, { status: 429, body: {} }, { body: user("u1", "a@example.com") });
+    server.on(
+      "GET /users/u1",
+      { status: 429, body: {} },
+      { status: 429, body: {} },
+      { body: user("u1", "a@example.com") },
+    );
     await expect(getUser("u1")).resolves.toMatchObject({ id: "u1" });
     expect(server.seen).toHaveLength(3);
   });

@@ -19,13 +19,18 @@ function seeded(seed: number): () => number {
 const sandbox = useSandbox({ rateLimit: 40, faultRate: 0.15, lostResponseRate: 0.15, random: seeded(7) }, 50);
 const N = 20;
 
-test(`${N} users with memberships and policies converge under 429, 5xx and lost answers`, async () => {
+test(`${String(N)} users with memberships and policies converge under 429, 5xx and lost answers`, async () => {
   const { user, groupMembership, policyAssignment } = runtime;
   const [eng] = sandbox().listGroups();
   const [standard] = sandbox().listPolicies();
-  const people = Array.from({ length: N }, (_, i) => ({ email: `person${i}@example.com`, firstName: `P${i}`, lastName: "Test", role: "traveler" }));
+  const people = Array.from({ length: N }, (_, i) => ({
+    email: `person${String(i)}@example.com`,
+    firstName: `P${String(i)}`,
+    lastName: "Test",
+    role: "traveler",
+  }));
 
-  const created = await Promise.all(people.map(async (p) => user.create((await user.check({}, p)).inputs!)));
+  const created = await Promise.all(people.map(async (p) => user.create((await user.check({}, p)).inputs)));
   await Promise.all(created.map((c) => groupMembership.create({ groupId: eng.id, userId: c.id })));
   await Promise.all(created.map((c) => policyAssignment.create({ userId: c.id, policyId: standard.id })));
 
@@ -40,7 +45,11 @@ test(`${N} users with memberships and policies converge under 429, 5xx and lost 
   for (const [i, r] of reads.entries()) expect(r.props).toEqual({ ...created[i].outs, travelPolicyId: standard.id });
 
   await Promise.all(created.map((c) => user.delete(c.id, c.outs)));
-  expect(sandbox().listUsers().every((u) => u.is_active === false)).toBe(true);
+  expect(
+    sandbox()
+      .listUsers()
+      .every((u) => u.is_active === false),
+  ).toBe(true);
   expect(sandbox().listUsers()).toHaveLength(N);
 
   const log = sandbox().requests;
@@ -50,7 +59,7 @@ test(`${N} users with memberships and policies converge under 429, 5xx and lost 
     if (r.fault === "server_error") faults.serverError++;
     if (r.fault === "lost_response") faults.lostResponse++;
   }
-  console.log(`fault run: ${log.length} requests, ${JSON.stringify(faults)}`);
+  console.log(`fault run: ${String(log.length)} requests, ${JSON.stringify(faults)}`);
   expect(faults.rateLimited).toBeGreaterThan(0);
   expect(faults.serverError).toBeGreaterThan(0);
   expect(faults.lostResponse).toBeGreaterThan(0);

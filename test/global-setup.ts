@@ -10,6 +10,9 @@ export default function globalSetup(): void {
   process.env.TP_TEST_PROGRAM = installPackedPackage();
   if (!process.env.PULUMI_CLI_ROOT) {
     const script = path.resolve(__dirname, "../scripts/ensure-pulumi.sh");
-    process.env.PULUMI_CLI_ROOT = execFileSync("bash", [script], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] }).trim();
+    process.env.PULUMI_CLI_ROOT = execFileSync("bash", [script], {
+      encoding: "utf8",
+      stdio: ["ignore", "pipe", "inherit"],
+    }).trim();
   }
 }

@@ -6,7 +6,9 @@ import { requestLine, useSandbox, writes } from "./helpers/sandbox";
 const sandbox = useSandbox();
 const { groupMembership, policyAssignment } = runtime;
 
-beforeEach(() => sandbox().reset());
+beforeEach(() => {
+  sandbox().reset();
+});
 
 function person(email = "joe@example.com") {
   return sandbox().insertUser({ email, first_name: "Joe", last_name: "Roe", is_active: true });
@@ -28,7 +30,10 @@ test("membership: read finds it, or reports it gone; delete of a non-member (404
   const joe = person();
   const [eng] = sandbox().listGroups();
   const created = await groupMembership.create({ groupId: eng.id, userId: joe.id });
-  expect(await groupMembership.read(created.id, created.outs)).toMatchObject({ id: created.id, props: created.outs });
+  expect(await groupMembership.read(created.id, created.outs)).toMatchObject({
+    id: created.id,
+    props: created.outs as unknown,
+  });
   await groupMembership.delete(created.id, created.outs);
   expect(sandbox().groupMembers(eng.id)).toEqual([]);
   expect(await groupMembership.read(created.id, created.outs)).toEqual({});
@@ -37,7 +42,9 @@ test("membership: read finds it, or reports it gone; delete of a non-member (404
 
 test("membership: a group that does not exist fails, naming the person by e-mail", async () => {
   const joe = person();
-  const error = (await groupMembership.create({ groupId: "grp_missing", userId: joe.id }).catch((e: unknown) => e)) as Error;
+  const error = (await groupMembership
+    .create({ groupId: "grp_missing", userId: joe.id })
+    .catch((e: unknown) => e)) as Error;
   expect(error).toBeInstanceOf(NotFoundError);
   expect(error.message).toContain("joe@example.com");
   expect(error.message).toContain("404");
@@ -46,9 +53,18 @@ test("membership: a group that does not exist fails, naming the person by e-mail
 
 test("membership: changing either id is a replacement", async () => {
   const olds = { groupId: "g1", userId: "u1" };
-  expect(await groupMembership.diff("g1:u1", olds, { groupId: "g1", userId: "u1" })).toMatchObject({ changes: false, replaces: [] });
-  expect(await groupMembership.diff("g1:u1", olds, { groupId: "g2", userId: "u1" })).toMatchObject({ changes: true, replaces: ["groupId"] });
-  expect(await groupMembership.diff("g1:u1", olds, { groupId: "g1", userId: "u2" })).toMatchObject({ changes: true, replaces: ["userId"] });
+  expect(await groupMembership.diff("g1:u1", olds, { groupId: "g1", userId: "u1" })).toMatchObject({
+    changes: false,
+    replaces: [],
+  });
+  expect(await groupMembership.diff("g1:u1", olds, { groupId: "g2", userId: "u1" })).toMatchObject({
+    changes: true,
+    replaces: ["groupId"],
+  });
+  expect(await groupMembership.diff("g1:u1", olds, { groupId: "g1", userId: "u2" })).toMatchObject({
+    changes: true,
+    replaces: ["userId"],
+  });
 });
 
 test("policy: assign is one PATCH; drift reads back; update re-assigns; delete clears", async () => {
@@ -62,7 +78,10 @@ test("policy: assign is one PATCH; drift reads back; update re-assigns; delete c
   sandbox().updateUser(joe.id, { travel_policy: null });
   const read = await policyAssignment.read(created.id, created.outs);
   expect(read.props).toEqual({ userId: joe.id, policyId: null });
-  expect(await policyAssignment.diff(created.id, read.props, { userId: joe.id, policyId: standard.id })).toMatchObject({ changes: true, replaces: [] });
+  expect(await policyAssignment.diff(created.id, read.props, { userId: joe.id, policyId: standard.id })).toMatchObject({
+    changes: true,
+    replaces: [],
+  });
 
   const updated = await policyAssignment.update(created.id, read.props, { userId: joe.id, policyId: executive.id });
   expect(updated.outs).toEqual({ userId: joe.id, policyId: executive.id });
@@ -76,16 +95,27 @@ test("policy: assign is one PATCH; drift reads back; update re-assigns; delete c
 
 test("policy: another user is a replacement; a policy change is in place", async () => {
   const olds = { userId: "u1", policyId: "p1" };
-  expect(await policyAssignment.diff("u1", olds, { userId: "u1", policyId: "p2" })).toEqual({ changes: true, replaces: [] });
-  expect(await policyAssignment.diff("u1", olds, { userId: "u2", policyId: "p1" })).toEqual({ changes: true, replaces: ["userId"] });
-  expect(await policyAssignment.diff("u1", olds, { userId: "u1", policyId: "p1" })).toEqual({ changes: false, replaces: [] });
+  expect(await policyAssignment.diff("u1", olds, { userId: "u1", policyId: "p2" })).toEqual({
+    changes: true,
+    replaces: [],
+  });
+  expect(await policyAssignment.diff("u1", olds, { userId: "u2", policyId: "p1" })).toEqual({
+    changes: true,
+    replaces: ["userId"],
+  });
+  expect(await policyAssignment.diff("u1", olds, { userId: "u1", policyId: "p1" })).toEqual({
+    changes: false,
+    replaces: [],
+  });
 });
 
 test("policy: a user that is gone reads as gone and deletes as done; an unknown policy names the user", async () => {
   const joe = person();
   const [standard] = sandbox().listPolicies();
   const created = await policyAssignment.create({ userId: joe.id, policyId: standard.id });
-  const error = (await policyAssignment.update(created.id, created.outs, { userId: joe.id, policyId: "pol_missing" }).catch((e: unknown) => e)) as Error;
+  const error = (await policyAssignment
+    .update(created.id, created.outs, { userId: joe.id, policyId: "pol_missing" })
+    .catch((e: unknown) => e)) as Error;
   expect(error.message).toMatch(/assign travel policy pol_missing joe@example.com .*400/);
   sandbox().deleteUser(joe.id);
   expect(await policyAssignment.read(created.id, created.outs)).toEqual({});

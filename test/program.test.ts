@@ -3,6 +3,7 @@
  * one User per person, their memberships and policy assignments, with managers wired by id. Lookups
  * by name go to the sandbox over HTTP (they are not Pulumi invokes, so mocks do not answer them).
  */
+import * as fs from "fs";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { TEAM } from "../examples/team/team";
@@ -16,7 +17,7 @@ beforeAll(() =>
     {
       newResource: (args) => {
         registered.push({ type: args.type, name: args.name, inputs: args.inputs as Record<string, unknown> });
-        return { id: `id-${args.name}`, state: args.inputs };
+        return { id: `id-${args.name}`, state: args.inputs as Record<string, unknown> };
       },
       call: () => ({}),
     },
@@ -26,9 +27,12 @@ beforeAll(() =>
 );
 
 test("the entry point registers the roster", async () => {
-  const yaml = require("fs").readFileSync(path.resolve(__dirname, "../Pulumi.yaml"), "utf8") as string; // eslint-disable-line @typescript-eslint/no-require-imports
+  const yaml = fs.readFileSync(path.resolve(__dirname, "../Pulumi.yaml"), "utf8");
   const main = /main:\s*(\S+)/.exec(yaml)![1];
-  const program = require(path.resolve(__dirname, "..", main)) as () => Promise<{ users: Record<string, pulumi.Output<string>> }>; // eslint-disable-line @typescript-eslint/no-require-imports
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- the entry point Pulumi.yaml names, built
+  const program = require(path.resolve(__dirname, "..", main)) as () => Promise<{
+    users: Record<string, pulumi.Output<string>>;
+  }>;
   const outputs = await program();
   await new Promise((resolve) => setTimeout(resolve, 100)); // let the registrations settle
 
@@ -42,8 +46,16 @@ test("the entry point registers the roster", async () => {
 
   const grace = users.find((u) => u.name === "grace.hopper@example.com")!;
   expect(grace.inputs).toMatchObject({ role: "travel_manager", managerId: "id-ada.lovelace@example.com" });
-  const engineering = sandbox().listGroups().find((g) => g.name === "Engineering")!;
-  expect(memberships.find((m) => m.name === "grace.hopper@example.com/Engineering")?.inputs).toMatchObject({ groupId: engineering.id });
+  const engineering = sandbox()
+    .listGroups()
+    .find((g) => g.name === "Engineering")!;
+  expect(memberships.find((m) => m.name === "grace.hopper@example.com/Engineering")?.inputs).toMatchObject({
+    groupId: engineering.id,
+  });
   // One request per list, however many people use it.
-  expect(sandbox().requests.map((r) => `${r.method} ${r.path}`).sort()).toEqual(["GET /api/v2/groups", "GET /api/v2/travel_policies"]);
+  expect(
+    sandbox()
+      .requests.map((r) => `${r.method} ${r.path}`)
+      .sort(),
+  ).toEqual(["GET /api/v2/groups", "GET /api/v2/travel_policies"]);
 });

@@ -1,5 +1,11 @@
 /** The retry policy as a table: which failures retry, and how long to wait. */
-import { DO_NOT_RETRY, backoffDelayMs, isRetryable, retryDelayMs, serverRequestedDelayMs } from "../provider/client/retry";
+import {
+  DO_NOT_RETRY,
+  backoffDelayMs,
+  isRetryable,
+  retryDelayMs,
+  serverRequestedDelayMs,
+} from "../provider/client/retry";
 
 function failure(method: string, status?: number, headers: Record<string, string> = {}, code?: string) {
   return {
@@ -39,7 +45,8 @@ describe("which failures are retried", () => {
 
   test("every do-not-retry status is final, whatever the method", () => {
     for (const status of DO_NOT_RETRY) {
-      for (const method of ["get", "patch", "delete", "post"]) expect(isRetryable(failure(method, status), true)).toBe(false);
+      for (const method of ["get", "patch", "delete", "post"])
+        expect(isRetryable(failure(method, status), true)).toBe(false);
     }
   });
 

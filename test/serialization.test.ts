@@ -14,7 +14,7 @@ test.each(ENTRIES)("the %s provider serializes to a small require of its entry p
   process.env.TRAVELPERK_API_KEY = "tp_key_must-not-leak-0123456789";
   try {
     const text = await serializedProvider(program, entry);
-    console.log(`__provider of ${entry}: ${Buffer.byteLength(text)} bytes`);
+    console.log(`__provider of ${entry}: ${String(Buffer.byteLength(text))} bytes`);
     expect(Buffer.byteLength(text)).toBeLessThanOrEqual(400);
     expect(text).toContain(`require("pulumi-travelperk/entry/${entry}")`);
     expect(text).not.toContain("must-not-leak");
@@ -26,10 +26,19 @@ test.each(ENTRIES)("the %s provider serializes to a small require of its entry p
 });
 
 test("every entry point the serialized providers require is exported by the package", () => {
-  const pkg = JSON.parse(fs.readFileSync(path.join(program, "node_modules/pulumi-travelperk/package.json"), "utf8")) as { exports: Record<string, unknown> };
-  for (const name of ["./runtime", ...ENTRIES.map((e) => `./entry/${e}`)]) expect(Object.keys(pkg.exports)).toContain(name);
-  const runtime = require(require.resolve("pulumi-travelperk/runtime", { paths: [program] })) as Record<string, unknown>; // eslint-disable-line @typescript-eslint/no-require-imports
-  expect(Object.keys(runtime)).toEqual(expect.arrayContaining(["configure", "user", "groupMembership", "policyAssignment"]));
+  const pkg = JSON.parse(
+    fs.readFileSync(path.join(program, "node_modules/pulumi-travelperk/package.json"), "utf8"),
+  ) as { exports: Record<string, unknown> };
+  for (const name of ["./runtime", ...ENTRIES.map((e) => `./entry/${e}`)])
+    expect(Object.keys(pkg.exports)).toContain(name);
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- the installed copy of the package, by name
+  const runtime = require(require.resolve("pulumi-travelperk/runtime", { paths: [program] })) as Record<
+    string,
+    unknown
+  >;
+  expect(Object.keys(runtime)).toEqual(
+    expect.arrayContaining(["configure", "user", "groupMembership", "policyAssignment"]),
+  );
 });
 
 test("the installed package is a copy, not a link to this checkout", () => {

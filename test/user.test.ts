@@ -6,7 +6,9 @@ import { requestLine, useSandbox, writes } from "./helpers/sandbox";
 const sandbox = useSandbox();
 const { user } = runtime;
 
-beforeEach(() => sandbox().reset());
+beforeEach(() => {
+  sandbox().reset();
+});
 
 async function checked(news: Record<string, unknown>): Promise<Record<string, unknown>> {
   const result = await user.check({}, news);
@@ -24,7 +26,12 @@ test("create, read, update, deactivate: the requests are exactly these", async (
   expect(sandbox().requests.map(requestLine)).toEqual(["POST /users"]);
   expect(created.outs).toMatchObject({ ...jane, isActive: true, travelPolicyId: null });
   const stored = sandbox().getUser(created.id);
-  expect(stored).toMatchObject({ email: "jane@example.com", first_name: "Jane", cost_center: "ENG-1", is_active: true });
+  expect(stored).toMatchObject({
+    email: "jane@example.com",
+    first_name: "Jane",
+    cost_center: "ENG-1",
+    is_active: true,
+  });
 
   sandbox().clearLog();
   const read = await user.read(created.id, created.outs);
@@ -48,12 +55,19 @@ test("create, read, update, deactivate: the requests are exactly these", async (
 
 test("diff: only declared fields count; e-mail case is not a change; no field forces replacement", async () => {
   const inputs = await checked(jane);
-  const { outs } = await user.create(inputs);
+  const outs = (await user.create(inputs)).outs as Record<string, unknown>;
   sandbox().clearLog();
-  expect(await user.diff("x", outs, await checked({ ...jane, email: "JANE@Example.com" }))).toMatchObject({ changes: false });
-  expect(await user.diff("x", { ...outs, __provider: "old text" }, { ...inputs, __provider: "new text" })).toMatchObject({ changes: false });
+  expect(await user.diff("x", outs, await checked({ ...jane, email: "JANE@Example.com" }))).toMatchObject({
+    changes: false,
+  });
+  expect(
+    await user.diff("x", { ...outs, __provider: "old text" }, { ...inputs, __provider: "new text" }),
+  ).toMatchObject({ changes: false });
   expect(await user.diff("x", outs, { ...inputs, adoptExisting: true })).toMatchObject({ changes: false });
-  expect(await user.diff("x", outs, await checked({ ...jane, email: "jane.doe@example.com" }))).toEqual({ changes: true, replaces: [] });
+  expect(await user.diff("x", outs, await checked({ ...jane, email: "jane.doe@example.com" }))).toEqual({
+    changes: true,
+    replaces: [],
+  });
   // onDelete must reach state (delete runs with the stored outputs), so it is a change without a request.
   expect(await user.diff("x", outs, { ...inputs, onDelete: "retain" })).toMatchObject({ changes: true });
   expect(sandbox().requests).toHaveLength(0);
@@ -62,7 +76,11 @@ test("diff: only declared fields count; e-mail case is not a change; no field fo
 test("an e-mail change is a PATCH of the same account", async () => {
   const created = await user.create(await checked(jane));
   sandbox().clearLog();
-  const updated = await user.update(created.id, created.outs, await checked({ ...jane, email: "jane.doe@example.com" }));
+  const updated = await user.update(
+    created.id,
+    created.outs,
+    await checked({ ...jane, email: "jane.doe@example.com" }),
+  );
   expect(writes(sandbox().requests).map(requestLine)).toEqual([`PATCH /users/${created.id}`]);
   expect(updated.outs).toMatchObject({ email: "jane.doe@example.com" });
   expect(sandbox().listUsers()).toHaveLength(1);
@@ -88,7 +106,13 @@ test("onDelete: delete removes the account; a 404 on delete is success", async (
 });
 
 test("an inactive user with the e-mail is reactivated and brought to the declared state", async () => {
-  const old = sandbox().insertUser({ email: "Jane@Example.com", first_name: "J", last_name: "D", is_active: false, role: "company_admin" });
+  const old = sandbox().insertUser({
+    email: "Jane@Example.com",
+    first_name: "J",
+    last_name: "D",
+    is_active: false,
+    role: "company_admin",
+  });
   sandbox().clearLog();
   const created = await user.create(await checked(jane));
   expect(created.id).toBe(old.id);
@@ -98,12 +122,22 @@ test("an inactive user with the e-mail is reactivated and brought to the declare
     `PATCH /users/${old.id}`,
     `GET /users/${old.id}`,
   ]);
-  expect(sandbox().getUser(old.id)).toMatchObject({ is_active: true, first_name: "Jane", role: "traveler", cost_center: "ENG-1" });
+  expect(sandbox().getUser(old.id)).toMatchObject({
+    is_active: true,
+    first_name: "Jane",
+    role: "traveler",
+    cost_center: "ENG-1",
+  });
   expect(sandbox().listUsers()).toHaveLength(1);
 });
 
 test("an active user with the e-mail is adopted only with adoptExisting", async () => {
-  const old = sandbox().insertUser({ email: "jane@example.com", first_name: "Jane", last_name: "Doe", is_active: true });
+  const old = sandbox().insertUser({
+    email: "jane@example.com",
+    first_name: "Jane",
+    last_name: "Doe",
+    is_active: true,
+  });
   const error = await user.create(await checked(jane)).catch((e: unknown) => e);
   expect(error).toBeInstanceOf(UserExistsError);
   expect((error as Error).message).toContain("jane@example.com");
@@ -118,7 +152,14 @@ test("an active user with the e-mail is adopted only with adoptExisting", async 
 });
 
 test("adopting a user whose fields already match sends no PATCH", async () => {
-  const old = sandbox().insertUser({ email: "jane@example.com", first_name: "Jane", last_name: "Doe", role: "traveler", cost_center: "ENG-1", is_active: true });
+  const old = sandbox().insertUser({
+    email: "jane@example.com",
+    first_name: "Jane",
+    last_name: "Doe",
+    role: "traveler",
+    cost_center: "ENG-1",
+    is_active: true,
+  });
   sandbox().clearLog();
   const adopted = await user.create(await checked({ ...jane, adoptExisting: true }));
   expect(adopted.id).toBe(old.id);
@@ -145,7 +186,13 @@ test("refresh: drift shows in outputs and inputs, deactivation reads isActive fa
 
 test("a user created by an identity provider with only id and e-mail reads leniently", async () => {
   const bare = sandbox().insertUser({ email: "idp@example.com" });
-  const read = await user.read(bare.id, { email: "idp@example.com", firstName: "X", costCenter: "Y", isActive: true, onDelete: "deactivate" });
+  const read = await user.read(bare.id, {
+    email: "idp@example.com",
+    firstName: "X",
+    costCenter: "Y",
+    isActive: true,
+    onDelete: "deactivate",
+  });
   expect(read.props).toMatchObject({ email: "idp@example.com", firstName: null, costCenter: null });
 });
 
@@ -153,7 +200,11 @@ test("a POST whose answer is lost after the server committed it never creates a 
   sandbox().setOptions({ lostResponseRate: 1 });
   try {
     const created = await user.create(await checked(jane));
-    expect(sandbox().listUsers().filter((u) => u.email === "jane@example.com")).toHaveLength(1);
+    expect(
+      sandbox()
+        .listUsers()
+        .filter((u) => u.email === "jane@example.com"),
+    ).toHaveLength(1);
     expect(created.id).toBe(sandbox().findUserByEmail("jane@example.com")?.id);
     expect(sandbox().requests.map(requestLine).slice(0, 2)).toEqual(["POST /users", "GET /users"]);
   } finally {

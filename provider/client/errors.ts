@@ -71,20 +71,25 @@ const STATUS_TEXT: Record<number, string> = {
 
 function describe(context: RequestContext, status: number, detail?: string, fields?: Record<string, string>): string {
   const who = context.subject ? ` ${context.subject}` : "";
-  const what = status === 0 ? "no answer (network error)" : `${status} ${STATUS_TEXT[status] ?? "error"}`;
-  const fieldText = fields && Object.keys(fields).length > 0
-    ? ` (${Object.entries(fields).map(([k, v]) => `${k}: ${v}`).join("; ")})`
-    : "";
-  const hint = status === 401
-    ? " Check the credential: REST needs an OAuth access token or an API key, not a SCIM token."
-    : "";
+  const what = status === 0 ? "no answer (network error)" : `${String(status)} ${STATUS_TEXT[status] ?? "error"}`;
+  const fieldText =
+    fields && Object.keys(fields).length > 0
+      ? ` (${Object.entries(fields)
+          .map(([k, v]) => `${k}: ${v}`)
+          .join("; ")})`
+      : "";
+  const hint =
+    status === 401 ? " Check the credential: REST needs an OAuth access token or an API key, not a SCIM token." : "";
   return `TravelPerk ${context.operation}${who} failed: ${what}${detail ? `: ${detail}` : ""}${fieldText}.${hint}`;
 }
 
 /** Pulls a short, token-free explanation out of an error body of unknown shape. */
 function explain(body: unknown): { detail?: string; fields?: Record<string, string> } {
   if (typeof body === "string") {
-    const text = body.replace(/<[^>]*>/g, " ").replace(/\s+/g, " ").trim();
+    const text = body
+      .replace(/<[^>]*>/g, " ")
+      .replace(/\s+/g, " ")
+      .trim();
     return { detail: text ? text.slice(0, 200) : undefined };
   }
   if (!body || typeof body !== "object") return {};
@@ -101,11 +106,7 @@ function explain(body: unknown): { detail?: string; fields?: Record<string, stri
 }
 
 /** Builds the right subclass for a status (0 for no answer). */
-export function errorForStatus(
-  context: RequestContext,
-  status: number,
-  body?: unknown,
-): TravelPerkError {
+export function errorForStatus(context: RequestContext, status: number, body?: unknown): TravelPerkError {
   const { detail, fields } = explain(body);
   if (status === 0) return new NetworkError(context, 0, detail);
   if (status === 400) return new InvalidRequestError(context, status, detail, fields);

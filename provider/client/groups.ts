@@ -4,9 +4,18 @@ import { ConflictError, NotFoundError } from "./errors";
 import { listAll, request } from "./request";
 import { opaqueId } from "./users";
 
-export interface Group { id: string; name: string }
+export interface Group {
+  id: string;
+  name: string;
+}
 
-const wireGroup = z.object({ id: opaqueId, name: z.string().nullish().transform((n) => n ?? "") });
+const wireGroup = z.object({
+  id: opaqueId,
+  name: z
+    .string()
+    .nullish()
+    .transform((n) => n ?? ""),
+});
 const wireMember = z.object({ group_id: opaqueId.optional(), user_id: opaqueId }).transform((m) => m.user_id);
 
 export async function listGroups(): Promise<Group[]> {
@@ -15,7 +24,10 @@ export async function listGroups(): Promise<Group[]> {
 
 /** The ids of a group's members. */
 export async function listGroupMembers(groupId: string): Promise<string[]> {
-  return listAll(`/groups/${encodeURIComponent(groupId)}/members`, wireMember, { operation: "list group members", subject: `group ${groupId}` });
+  return listAll(`/groups/${encodeURIComponent(groupId)}/members`, wireMember, {
+    operation: "list group members",
+    subject: `group ${groupId}`,
+  });
 }
 
 /** Adds a member; an existing membership (409) is success. Safe to retry: a repeat answers 409. */

@@ -3,9 +3,18 @@ import { z } from "zod";
 import { listAll, request } from "./request";
 import { opaqueId } from "./users";
 
-export interface TravelPolicy { id: string; name: string }
+export interface TravelPolicy {
+  id: string;
+  name: string;
+}
 
-const wirePolicy = z.object({ id: opaqueId, name: z.string().nullish().transform((n) => n ?? "") });
+const wirePolicy = z.object({
+  id: opaqueId,
+  name: z
+    .string()
+    .nullish()
+    .transform((n) => n ?? ""),
+});
 
 export async function listTravelPolicies(): Promise<TravelPolicy[]> {
   return listAll("/travel_policies", wirePolicy, { operation: "list travel policies" });
@@ -21,6 +30,9 @@ export async function setTravelPolicy(userId: string, policyId: string | null, s
     path: `/users/${encodeURIComponent(userId)}`,
     body: { travel_policy: policyId === null ? null : { id: policyId } },
     schema: z.record(z.string(), z.unknown()),
-    context: { operation: policyId === null ? "unassign travel policy" : `assign travel policy ${policyId}`, subject: subject ?? userId },
+    context: {
+      operation: policyId === null ? "unassign travel policy" : `assign travel policy ${policyId}`,
+      subject: subject ?? userId,
+    },
   });
 }

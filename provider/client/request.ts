@@ -11,7 +11,6 @@ import { MalformedResponseError, toTravelPerkError, type RequestContext } from "
 import { isRetryable, retryDelayMs } from "./retry";
 import { packageVersion } from "../version";
 
-
 /** One request, as the typed collection functions describe it. */
 export interface RequestSpec<T> {
   method: "GET" | "POST" | "PATCH" | "DELETE";
@@ -61,7 +60,12 @@ function createClient(settings: ResolvedSettings, key: string): Client {
 /** The client for the settings in force now; rebuilt when they change (e.g. after `configure`). */
 function current(): Client {
   const settings = resolveSettings();
-  const key = JSON.stringify([settings.apiUrl, settings.maxRetries, settings.retryBaseDelayMs, settings.requestTimeoutMs]);
+  const key = JSON.stringify([
+    settings.apiUrl,
+    settings.maxRetries,
+    settings.retryBaseDelayMs,
+    settings.requestTimeoutMs,
+  ]);
   if (!client || client.key !== key) client = createClient(settings, key);
   else client.settings = settings;
   return client;
@@ -82,7 +86,7 @@ export async function request<T>(spec: RequestSpec<T>): Promise<T> {
   if (!spec.schema) return undefined as T;
   const parsed = spec.schema.safeParse(data);
   if (!parsed.success) {
-    const issue = parsed.error.issues[0];
+    const issue = parsed.error.issues.at(0);
     const where = issue && issue.path.length > 0 ? issue.path.join(".") : "answer";
     const shape = typeof data === "string" ? "a text answer" : `${where}: ${issue?.message ?? "unexpected shape"}`;
     throw new MalformedResponseError(spec.context, 200, `malformed answer (${shape})`);
@@ -99,14 +103,24 @@ export const PAGE_LIMIT = 200;
  */
 export async function listAll<T>(path: string, item: z.ZodType<T>, context: RequestContext): Promise<T[]> {
   const items: T[] = [];
-  for (let offset = 0; ; ) {
-    const page = await request<unknown>({ method: "GET", path, params: { limit: PAGE_LIMIT, offset }, schema: z.unknown(), context });
+  for (let offset = 0; ;) {
+    const page = await request<unknown>({
+      method: "GET",
+      path,
+      params: { limit: PAGE_LIMIT, offset },
+      schema: z.unknown(),
+      context,
+    });
     const { results, total } = readPage(page, context);
     for (const raw of results) {
       const parsed = item.safeParse(raw);
       if (!parsed.success) {
-        const issue = parsed.error.issues[0];
-        throw new MalformedResponseError(context, 200, `malformed list item (${issue?.path.join(".") || "item"}: ${issue?.message})`);
+        const issue = parsed.error.issues.at(0);
+        throw new MalformedResponseError(
+          context,
+          200,
+          `malformed list item (${issue?.path.join(".") || "item"}: ${issue?.message ?? "unexpected shape"})`,
+        );
       }
       items.push(parsed.data);
     }

@@ -105,9 +105,8 @@ export function toWire(fields: Partial<{ [K in UserField]: UserFields[K] | null 
   for (const field of USER_FIELDS) {
     const value = fields[field];
     if (value === undefined) continue;
-    body[WIRE_FIELDS[field]] = field === "invoicingProfiles" && Array.isArray(value)
-      ? value.map((id) => ({ id }))
-      : value;
+    body[WIRE_FIELDS[field]] =
+      field === "invoicingProfiles" && Array.isArray(value) ? value.map((id) => ({ id })) : value;
   }
   return body;
 }
@@ -116,7 +115,12 @@ export function toWire(fields: Partial<{ [K in UserField]: UserFields[K] | null 
 const patchAnswer = z.record(z.string(), z.unknown());
 
 export async function getUser(id: string, subject?: string): Promise<User> {
-  const wire = await request({ method: "GET", path: `/users/${encodeURIComponent(id)}`, schema: wireUser, context: { operation: "read user", subject: subject ?? id } });
+  const wire = await request({
+    method: "GET",
+    path: `/users/${encodeURIComponent(id)}`,
+    schema: wireUser,
+    context: { operation: "read user", subject: subject ?? id },
+  });
   return fromWire(wire);
 }
 
@@ -132,21 +136,43 @@ export async function findUserByEmail(email: string): Promise<User | undefined> 
 
 /** POST /users. Never retried blindly after a 5xx or lost answer: see `resources/user.ts` create. */
 export async function createUser(fields: Partial<UserFields> & Pick<UserFields, "email">): Promise<User> {
-  const wire = await request({ method: "POST", path: "/users", body: toWire(fields), schema: wireUser, context: { operation: "create user", subject: fields.email } });
+  const wire = await request({
+    method: "POST",
+    path: "/users",
+    body: toWire(fields),
+    schema: wireUser,
+    context: { operation: "create user", subject: fields.email },
+  });
   return fromWire(wire);
 }
 
 /** PATCH /users/{id}: only the given fields change. The answer is not the full user. */
 export async function updateUser(id: string, fields: Parameters<typeof toWire>[0], subject?: string): Promise<void> {
-  await request({ method: "PATCH", path: `/users/${encodeURIComponent(id)}`, body: toWire(fields), schema: patchAnswer, context: { operation: "update user", subject: subject ?? id } });
+  await request({
+    method: "PATCH",
+    path: `/users/${encodeURIComponent(id)}`,
+    body: toWire(fields),
+    schema: patchAnswer,
+    context: { operation: "update user", subject: subject ?? id },
+  });
 }
 
 /** PATCH is_active=false: offboarding that keeps the audit trail. */
 export async function deactivateUser(id: string, subject?: string): Promise<void> {
-  await request({ method: "PATCH", path: `/users/${encodeURIComponent(id)}`, body: { is_active: false }, schema: patchAnswer, context: { operation: "deactivate user", subject: subject ?? id } });
+  await request({
+    method: "PATCH",
+    path: `/users/${encodeURIComponent(id)}`,
+    body: { is_active: false },
+    schema: patchAnswer,
+    context: { operation: "deactivate user", subject: subject ?? id },
+  });
 }
 
 /** DELETE /users/{id}: permanent and irreversible. */
 export async function deleteUser(id: string, subject?: string): Promise<void> {
-  await request({ method: "DELETE", path: `/users/${encodeURIComponent(id)}`, context: { operation: "delete user", subject: subject ?? id } });
+  await request({
+    method: "DELETE",
+    path: `/users/${encodeURIComponent(id)}`,
+    context: { operation: "delete user", subject: subject ?? id },
+  });
 }

@@ -15,10 +15,12 @@ export type ResourceKind = "user" | "groupMembership" | "policyAssignment";
 
 type Provider = Required<pulumi.dynamic.ResourceProvider>;
 
+/** What `pulumi-travelperk/runtime` exports. */
+type Runtime = Record<ResourceKind, Provider> & Pick<Provider, "configure">;
+
 /** A provider object whose every method forwards to `require("pulumi-travelperk/runtime")[kind]`. */
 export function forwardTo(kind: ResourceKind): Provider {
-  const runtime = (): Record<ResourceKind, Provider> & Pick<Provider, "configure"> =>
-    require("pulumi-travelperk/runtime");
+  const runtime = () => require("pulumi-travelperk/runtime") as Runtime;
   return {
     configure: (req) => runtime().configure(req),
     check: (olds, news) => runtime()[kind].check(olds, news),

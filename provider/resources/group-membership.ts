@@ -5,7 +5,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { NotFoundError } from "../client/errors";
 import { addGroupMember, listGroupMembers, removeGroupMember } from "../client/groups";
-import membershipProvider = require("../entry/group-membership");
+import membershipProvider from "../entry/group-membership";
 import { namingUser } from "./subject";
 import { checkInputs, containsUnknown, opaqueIdInput } from "./validation";
 import { z } from "zod";
@@ -27,15 +27,15 @@ const RESOURCE_TYPE = "travelperk:GroupMembership";
 
 /** The GroupMembership provider; served by `pulumi-travelperk/runtime` inside the provider process. */
 export const groupMembershipProviderImpl: Required<Omit<pulumi.dynamic.ResourceProvider, "configure">> = {
-  async check(_olds, news) {
-    return checkInputs(membershipSchema, RESOURCE_TYPE, news as Record<string, unknown>);
+  check(_olds, news: Record<string, unknown>) {
+    return Promise.resolve(checkInputs(membershipSchema, RESOURCE_TYPE, news));
   },
 
-  async diff(_id, olds, news) {
+  diff(_id, olds: Record<string, unknown>, news: Record<string, unknown>) {
     const replaces = (["groupId", "userId"] as const).filter(
       (key) => containsUnknown(news[key]) || olds[key] !== news[key],
     );
-    return { changes: replaces.length > 0, replaces, deleteBeforeReplace: false };
+    return Promise.resolve({ changes: replaces.length > 0, replaces, deleteBeforeReplace: false });
   },
 
   async create(props) {
@@ -57,10 +57,10 @@ export const groupMembershipProviderImpl: Required<Omit<pulumi.dynamic.ResourceP
     return members.includes(userId) ? { id, props: { groupId, userId }, inputs: { groupId, userId } } : {};
   },
 
-  async update(_id, _olds, news) {
+  update(_id, _olds, news) {
     // Unreachable in practice: every change of inputs is a replacement (see diff).
     const { groupId, userId } = news as GroupMembershipState;
-    return { outs: { groupId, userId } };
+    return Promise.resolve({ outs: { groupId, userId } });
   },
 
   async delete(_id, props) {

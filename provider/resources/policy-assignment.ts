@@ -6,7 +6,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { NotFoundError } from "../client/errors";
 import { setTravelPolicy } from "../client/policies";
 import { getUser } from "../client/users";
-import policyProvider = require("../entry/policy-assignment");
+import policyProvider from "../entry/policy-assignment";
 import { namingUser } from "./subject";
 import { checkInputs, containsUnknown, opaqueIdInput } from "./validation";
 import { z } from "zod";
@@ -28,15 +28,15 @@ const RESOURCE_TYPE = "travelperk:PolicyAssignment";
 
 /** The PolicyAssignment provider; served by `pulumi-travelperk/runtime` inside the provider process. */
 export const policyAssignmentProviderImpl: Required<Omit<pulumi.dynamic.ResourceProvider, "configure">> = {
-  async check(_olds, news) {
-    return checkInputs(assignmentSchema, RESOURCE_TYPE, news as Record<string, unknown>);
+  check(_olds, news: Record<string, unknown>) {
+    return Promise.resolve(checkInputs(assignmentSchema, RESOURCE_TYPE, news));
   },
 
-  async diff(_id, olds, news) {
+  diff(_id, olds: Record<string, unknown>, news: Record<string, unknown>) {
     const userChanged = containsUnknown(news.userId) || olds.userId !== news.userId;
     const policyChanged = containsUnknown(news.policyId) || olds.policyId !== news.policyId;
     // A new policy for the same user is a PATCH; replacing would clear the new policy on delete.
-    return { changes: userChanged || policyChanged, replaces: userChanged ? ["userId"] : [] };
+    return Promise.resolve({ changes: userChanged || policyChanged, replaces: userChanged ? ["userId"] : [] });
   },
 
   async create(props) {

@@ -11,9 +11,19 @@ export async function namingUser<T>(userId: string, call: () => Promise<T>): Pro
     return await call();
   } catch (error) {
     if (!(error instanceof TravelPerkError) || error.subject !== userId) throw error;
-    const email = await getUser(userId).then((user) => user.email, () => undefined);
+    const email = await getUser(userId).then(
+      (user) => user.email,
+      () => undefined,
+    );
     if (!email) throw error;
-    const ErrorClass = error.constructor as new (...args: ConstructorParameters<typeof TravelPerkError>) => TravelPerkError;
-    throw new ErrorClass({ operation: error.operation, subject: `${email} (user ${userId})` }, error.status, error.detail, error.fields);
+    const ErrorClass = error.constructor as new (
+      ...args: ConstructorParameters<typeof TravelPerkError>
+    ) => TravelPerkError;
+    throw new ErrorClass(
+      { operation: error.operation, subject: `${email} (user ${userId})` },
+      error.status,
+      error.detail,
+      error.fields,
+    );
   }
 }

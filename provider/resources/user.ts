@@ -24,7 +24,7 @@ import {
   type UserFields,
 } from "../client/users";
 import { resolveSettings } from "../config";
-import userProvider = require("../entry/user");
+import userProvider from "../entry/user";
 import {
   booleanInput,
   checkInputs,
@@ -116,9 +116,14 @@ function declaredFields(props: Record<string, unknown>): UserField[] {
   return USER_FIELDS.filter((field) => props[field] !== undefined);
 }
 
+/** A list's JSON with its items sorted: equal for the same items in any order. */
+function sortedJson(values: readonly unknown[]): string {
+  return JSON.stringify([...values].sort());
+}
+
 function sameValue(field: UserField, a: unknown, b: unknown): boolean {
   if (field === "email" && typeof a === "string" && typeof b === "string") return a.toLowerCase() === b.toLowerCase();
-  if (Array.isArray(a) && Array.isArray(b)) return JSON.stringify([...a].sort()) === JSON.stringify([...b].sort());
+  if (Array.isArray(a) && Array.isArray(b)) return sortedJson(a) === sortedJson(b);
   return a === b;
 }
 
@@ -130,11 +135,15 @@ function changedFields(current: Record<string, unknown>, wanted: Record<string, 
 }
 
 function pick(source: Record<string, unknown>, fields: UserField[]): Partial<UserFields> {
-  return Object.fromEntries(fields.map((field) => [field, source[field]])) as Partial<UserFields>;
+  return Object.fromEntries(fields.map((field) => [field, source[field]] as const));
 }
 
 /** The outputs for `declared` fields, valued as `user` holds them now. */
-function outputsFor(declared: UserField[], user: ApiUser, settings: { onDelete: OnDelete; adoptExisting: boolean }): UserOutputs {
+function outputsFor(
+  declared: UserField[],
+  user: ApiUser,
+  settings: { onDelete: OnDelete; adoptExisting: boolean },
+): UserOutputs {
   const outputs: Record<string, unknown> = { email: user.email };
   for (const field of declared) outputs[field] = user[field];
   return { ...outputs, travelPolicyId: user.travelPolicyId, ...settings } as UserOutputs;
@@ -202,7 +211,7 @@ function initFailure(error: unknown, user: ApiUser, inputs: Record<string, unkno
 
 /** Brings an existing user to the declared state: PATCH of the differences, then a read-back. */
 async function reconcile(user: ApiUser, inputs: UserInputs & Record<string, unknown>): Promise<ApiUser> {
-  const changes = changedFields(user as unknown as Record<string, unknown>, inputs);
+  const changes = changedFields(user, inputs);
   if (changes.length === 0) return user;
   await updateUser(user.id, pick(inputs, changes), inputs.email);
   // A PATCH answer may hold only the changed fields: read the whole user back.
@@ -210,21 +219,24 @@ async function reconcile(user: ApiUser, inputs: UserInputs & Record<string, unkn
 }
 
 function settingsOf(props: Record<string, unknown>): { onDelete: OnDelete; adoptExisting: boolean } {
-  return { onDelete: (props.onDelete as OnDelete | undefined) ?? "deactivate", adoptExisting: props.adoptExisting === true };
+  return {
+    onDelete: (props.onDelete as OnDelete | undefined) ?? "deactivate",
+    adoptExisting: props.adoptExisting === true,
+  };
 }
 
 /** The User provider; served by `pulumi-travelperk/runtime` inside the provider process. */
 export const userProviderImpl: Required<Omit<pulumi.dynamic.ResourceProvider, "configure">> = {
-  async check(_olds, news) {
-    return checkInputs(userSchema, RESOURCE_TYPE, news as Record<string, unknown>);
+  check(_olds, news: Record<string, unknown>) {
+    return Promise.resolve(checkInputs(userSchema, RESOURCE_TYPE, news));
   },
 
-  async diff(_id, olds, news) {
+  diff(_id, olds: Record<string, unknown>, news: Record<string, unknown>) {
     const changed = changedFields(olds, news);
     const undeclared = declaredFields(olds).filter((field) => news[field] === undefined);
     const onDeleteChanged = settingsOf(olds).onDelete !== settingsOf(news).onDelete;
     // No field forces a replacement: a new e-mail is a PATCH of the same account.
-    return { changes: changed.length > 0 || undeclared.length > 0 || onDeleteChanged, replaces: [] };
+    return Promise.resolve({ changes: changed.length > 0 || undeclared.length > 0 || onDeleteChanged, replaces: [] });
   },
 
   async create(props) {
@@ -264,7 +276,7 @@ export const userProviderImpl: Required<Omit<pulumi.dynamic.ResourceProvider, "c
     return { id: user.id, props: outputs, inputs };
   },
 
-  async update(id, olds, news) {
+  async update(id, olds: Record<string, unknown>, news) {
     const inputs = news as UserInputs & Record<string, unknown>;
     const declared = declaredFields(inputs);
     const changes = changedFields(olds, inputs);
@@ -280,7 +292,7 @@ export const userProviderImpl: Required<Omit<pulumi.dynamic.ResourceProvider, "c
     return { outs: outputsFor(declared, user, settingsOf(inputs)) };
   },
 
-  async delete(id, props) {
+  async delete(id, props: Record<string, unknown>) {
     const { onDelete } = settingsOf(props);
     const email = props.email as string | undefined;
     if (onDelete === "retain") return;

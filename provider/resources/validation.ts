@@ -15,30 +15,33 @@ function reason(wrong: string) {
 /** A non-empty string (whitespace alone is empty). */
 export const nonEmptyString = z
   .string(reason("must be a string"))
-  .refine((s) => s.trim() !== "", { message: "must not be empty" });
+  .refine((s) => s.trim() !== "", { error: "must not be empty" });
 
 /** An opaque TravelPerk id: any non-empty string (never assumed to be a UUID). */
 export const opaqueIdInput = z
   .string(reason("must be an id (a non-empty string)"))
-  .refine((s) => s.trim() !== "", { message: "must be an id (a non-empty string)" });
+  .refine((s) => s.trim() !== "", { error: "must be an id (a non-empty string)" });
 
 export const emailInput = z.email(reason("must be a valid e-mail address, e.g. jane@example.com"));
 
 /** E.164: a plus sign, a non-zero digit, at most 15 digits in all. */
 export const phoneInput = z
   .string(reason("must be a string"))
-  .regex(/^\+[1-9]\d{1,14}$/, "must be an E.164 phone number such as +34600123456 (a plus sign and up to 15 digits, no spaces)");
+  .regex(
+    /^\+[1-9]\d{1,14}$/,
+    "must be an E.164 phone number such as +34600123456 (a plus sign and up to 15 digits, no spaces)",
+  );
 
 export const languageInput = z
   .string(reason("must be a string"))
   .refine((code) => /^[a-z]{2}$/.test(code) && Object.hasOwn(languages, code), {
-    message: 'must be an ISO 639-1 language code in lower case, such as "en" or "es"',
+    error: 'must be an ISO 639-1 language code in lower case, such as "en" or "es"',
   });
 
 export const countryInput = z
   .string(reason("must be a string"))
   .refine((code) => /^[A-Z]{2}$/.test(code) && Object.hasOwn(countries, code), {
-    message: 'must be an ISO 3166-1 alpha-2 country code in upper case, such as "ES" or "GB"',
+    error: 'must be an ISO 3166-1 alpha-2 country code in upper case, such as "ES" or "GB"',
   });
 
 /** `YYYY-MM-DD`, a real calendar date, not in the future. */
@@ -68,7 +71,10 @@ export function containsUnknown(value: unknown): boolean {
 }
 
 function propertyPath(path: readonly PropertyKey[]): string {
-  return path.reduce<string>((acc, key) => (typeof key === "number" ? `${acc}[${key}]` : acc ? `${acc}.${String(key)}` : String(key)), "");
+  return path.reduce<string>(
+    (acc, key) => (typeof key === "number" ? `${acc}[${String(key)}]` : acc ? `${acc}.${String(key)}` : String(key)),
+    "",
+  );
 }
 
 /**
@@ -76,8 +82,8 @@ function propertyPath(path: readonly PropertyKey[]): string {
  * through unchecked (they are checked again once known); `__provider` is left to the engine.
  * Returns either failures naming each property, or the validated inputs with defaults filled in.
  */
-export function checkInputs<S extends z.ZodObject>(
-  schema: S,
+export function checkInputs(
+  schema: z.ZodObject,
   resourceType: string,
   news: Record<string, unknown>,
 ): pulumi.dynamic.CheckResult {
@@ -88,7 +94,10 @@ export function checkInputs<S extends z.ZodObject>(
     (containsUnknown(value) && key in schema.shape ? unknown : known)[key] = value;
   }
   const mask = Object.fromEntries(Object.keys(unknown).map((k) => [k, true]));
-  const parsed = schema.partial(mask as never).strict().safeParse(known);
+  const parsed = schema
+    .partial(mask as never)
+    .strict()
+    .safeParse(known);
   if (!parsed.success) {
     const failures = parsed.error.issues.flatMap((issue) =>
       issue.code === "unrecognized_keys"

@@ -21,7 +21,8 @@ export const PROJECT = "tp-e2e";
 export function makeProgramDir(prefix: string): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), `${prefix}-`));
   fs.symlinkSync(path.join(process.env.TP_TEST_PROGRAM!, "node_modules"), path.join(dir, "node_modules"));
-  for (const file of ["program.js", "team.js"]) fs.copyFileSync(path.join(ROOT, "dist/examples/team", file), path.join(dir, file));
+  for (const file of ["program.js", "team.js"])
+    fs.copyFileSync(path.join(ROOT, "dist/examples/team", file), path.join(dir, file));
   return dir;
 }
 
@@ -45,11 +46,18 @@ export function useE2E(options: SandboxOptions = {}): () => E2E {
     const sandbox = await startSandbox(options);
     const dir = makeProgramDir("tp-e2e");
     const backendDir = fs.mkdtempSync(path.join(os.tmpdir(), "tp-e2e-state-"));
-    const runner = require(require.resolve("pulumi-travelperk/runner", { paths: [dir] })) as typeof Runner; // eslint-disable-line @typescript-eslint/no-require-imports
-    const programModule = require(path.join(dir, "program.js")) as typeof import("../../examples/team/program"); // eslint-disable-line @typescript-eslint/no-require-imports
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- the program folder's installed copy
+    const runner = require(require.resolve("pulumi-travelperk/runner", { paths: [dir] })) as typeof Runner;
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- the program folder's installed copy
+    const programModule = require(path.join(dir, "program.js")) as typeof import("../../examples/team/program");
     const pulumiRoot = process.env.PULUMI_CLI_ROOT!;
-    const cliEnv: NodeJS.ProcessEnv = { ...process.env, ...runner.cliEnvironment({ workDir: dir, passphrase: PASSPHRASE }), PULUMI_BACKEND_URL: `file://${backendDir}` };
-    for (const key of Object.keys(cliEnv)) if (key.startsWith("TRAVELPERK_")) delete cliEnv[key];
+    const cliEnv: NodeJS.ProcessEnv = Object.fromEntries(
+      Object.entries({
+        ...process.env,
+        ...runner.cliEnvironment({ workDir: dir, passphrase: PASSPHRASE }),
+        PULUMI_BACKEND_URL: `file://${backendDir}`,
+      }).filter(([key]) => !key.startsWith("TRAVELPERK_")),
+    );
     env = {
       sandbox,
       dir,
@@ -70,7 +78,8 @@ export function useE2E(options: SandboxOptions = {}): () => E2E {
             "travelperk:retryBaseDelayMs": { value: "20" },
           },
         }),
-      cli: async (args, cwd = dir) => promisify(execFile)(path.join(pulumiRoot, "bin/pulumi"), [...args, "--non-interactive"], { cwd, env: cliEnv }),
+      cli: async (args, cwd = dir) =>
+        promisify(execFile)(path.join(pulumiRoot, "bin/pulumi"), [...args, "--non-interactive"], { cwd, env: cliEnv }),
       stateFile: (stackName = "dev") => path.join(backendDir, ".pulumi/stacks", PROJECT, `${stackName}.json`),
     };
   }, 120_000);

@@ -5,72 +5,100 @@
 import { spawn, type ChildProcess } from "child_process";
 import * as path from "path";
 import * as readline from "readline";
+import type * as Grpc from "@grpc/grpc-js";
+import type * as ProviderServices from "@pulumi/pulumi/proto/provider_grpc_pb";
+import type * as ProviderMessages from "@pulumi/pulumi/proto/provider_pb";
+import type * as StructMessages from "google-protobuf/google/protobuf/struct_pb";
 
-/* eslint-disable @typescript-eslint/no-require-imports -- the generated gRPC stubs are CommonJS without types */
-type Any = any; // eslint-disable-line @typescript-eslint/no-explicit-any
+export interface HostResult {
+  [key: string]: unknown;
+}
 
-export interface HostResult { [key: string]: unknown }
+type Client = ProviderServices.ResourceProviderClient;
+/** The callback of one unary gRPC call. */
+type Done<T> = (err: Grpc.ServiceError | null, res: T) => void;
 
 export class ProviderHost {
   private child?: ChildProcess;
-  private client: Any;
-  private proto: Any;
-  private struct: Any;
+  private client?: Client;
+  private proto!: typeof ProviderMessages;
+  private struct!: typeof StructMessages;
   stderr = "";
 
   constructor(private readonly programDir: string) {}
 
   async start(env: NodeJS.ProcessEnv = {}): Promise<void> {
-    const req = (m: string) => require(require.resolve(m, { paths: [this.programDir] }));
-    const grpc = req("@grpc/grpc-js");
-    const services = req("@pulumi/pulumi/proto/provider_grpc_pb");
-    this.proto = req("@pulumi/pulumi/proto/provider_pb");
-    this.struct = req("google-protobuf/google/protobuf/struct_pb");
+    // The program folder's own copies of the stubs: the host process loads those, and protobuf messages
+    // only serialize with the classes of the same copy.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- the program folder's copy, by name
+    const load = (m: string): unknown => require(require.resolve(m, { paths: [this.programDir] }));
+    const grpc = load("@grpc/grpc-js") as typeof Grpc;
+    const services = load("@pulumi/pulumi/proto/provider_grpc_pb") as typeof ProviderServices;
+    this.proto = load("@pulumi/pulumi/proto/provider_pb") as typeof ProviderMessages;
+    this.struct = load("google-protobuf/google/protobuf/struct_pb") as typeof StructMessages;
     const script = path.join(this.programDir, "node_modules/@pulumi/pulumi/cmd/dynamic-provider/index.js");
     const cleanEnv = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("TRAVELPERK_")));
-    this.child = spawn(process.execPath, [script, "127.0.0.1:1"], {
+    const child = spawn(process.execPath, [script, "127.0.0.1:1"], {
       cwd: this.programDir,
       env: { ...cleanEnv, PULUMI_PROJECT: "tp-test", PULUMI_STACK: "dev", ...env },
       stdio: ["ignore", "pipe", "pipe"],
     });
-    this.child.stderr!.on("data", (chunk: Buffer) => (this.stderr += chunk.toString()));
+    this.child = child;
+    child.stderr.on("data", (chunk: Buffer) => {
+      this.stderr += chunk.toString();
+    });
     const port = await new Promise<string>((resolve, reject) => {
-      const lines = readline.createInterface({ input: this.child!.stdout! });
+      const lines = readline.createInterface({ input: child.stdout });
       lines.once("line", resolve);
-      this.child!.once("exit", (code) => reject(new Error(`provider host exited (${code}): ${this.stderr}`)));
+      child.once("exit", (code) => {
+        reject(new Error(`provider host exited (${String(code)}): ${this.stderr}`));
+      });
     });
     this.client = new services.ResourceProviderClient(`127.0.0.1:${port.trim()}`, grpc.credentials.createInsecure());
   }
 
-  async stop(): Promise<void> {
+  stop(): Promise<void> {
     this.client?.close();
     this.child?.kill();
+    return Promise.resolve();
   }
 
-  private call<T>(method: string, request: Any): Promise<T> {
-    return new Promise((resolve, reject) => this.client[method](request, (err: Error | null, res: T) => (err ? reject(err) : resolve(res))));
+  /** One unary call: `send` starts it on the client with the callback given. */
+  private call<T>(send: (client: Client, done: Done<T>) => void): Promise<T> {
+    const client = this.client;
+    if (!client) return Promise.reject(new Error("provider host not started"));
+    return new Promise((resolve, reject) => {
+      send(client, (err, res) => {
+        if (err) reject(err);
+        else resolve(res);
+      });
+    });
   }
 
-  private toStruct(value: object): Any {
-    return this.struct.Struct.fromJavaScript(value);
+  private toStruct(value: object): StructMessages.Struct {
+    return this.struct.Struct.fromJavaScript(value as Record<string, StructMessages.JavaScriptValue>);
   }
 
   async configure(variables: Record<string, string>): Promise<void> {
     const req = new this.proto.ConfigureRequest();
     req.setArgs(this.toStruct(variables));
     for (const [k, v] of Object.entries(variables)) req.getVariablesMap().set(k, v);
-    await this.call("configure", req);
+    await this.call<ProviderMessages.ConfigureResponse>((client, done) => client.configure(req, done));
   }
 
-  async check(urn: string, olds: object, news: object): Promise<{ inputs: HostResult; failures: { property: string; reason: string }[] }> {
+  async check(
+    urn: string,
+    olds: object,
+    news: object,
+  ): Promise<{ inputs: HostResult; failures: { property: string; reason: string }[] }> {
     const req = new this.proto.CheckRequest();
     req.setUrn(urn);
     req.setOlds(this.toStruct(olds));
     req.setNews(this.toStruct(news));
-    const res: Any = await this.call("check", req);
+    const res = await this.call<ProviderMessages.CheckResponse>((client, done) => client.check(req, done));
     return {
       inputs: res.getInputs()?.toJavaScript() ?? {},
-      failures: res.getFailuresList().map((f: Any) => ({ property: f.getProperty(), reason: f.getReason() })),
+      failures: res.getFailuresList().map((f) => ({ property: f.getProperty(), reason: f.getReason() })),
     };
   }
 
@@ -80,7 +108,7 @@ export class ProviderHost {
     req.setId(id);
     req.setOlds(this.toStruct(olds));
     req.setNews(this.toStruct(news));
-    const res: Any = await this.call("diff", req);
+    const res = await this.call<ProviderMessages.DiffResponse>((client, done) => client.diff(req, done));
     return { changes: res.getChanges(), replaces: res.getReplacesList() };
   }
 
@@ -88,17 +116,25 @@ export class ProviderHost {
     const req = new this.proto.CreateRequest();
     req.setUrn(urn);
     req.setProperties(this.toStruct(properties));
-    const res: Any = await this.call("create", req);
-    return { id: res.getId(), properties: res.getProperties().toJavaScript() };
+    const res = await this.call<ProviderMessages.CreateResponse>((client, done) => client.create(req, done));
+    return { id: res.getId(), properties: answerStruct(res.getProperties()) };
   }
 
-  async read(urn: string, id: string, properties: object): Promise<{ id: string; properties: HostResult; inputs?: HostResult }> {
+  async read(
+    urn: string,
+    id: string,
+    properties: object,
+  ): Promise<{ id: string; properties: HostResult; inputs?: HostResult }> {
     const req = new this.proto.ReadRequest();
     req.setUrn(urn);
     req.setId(id);
     req.setProperties(this.toStruct(properties));
-    const res: Any = await this.call("read", req);
-    return { id: res.getId(), properties: res.getProperties()?.toJavaScript() ?? {}, inputs: res.getInputs()?.toJavaScript() };
+    const res = await this.call<ProviderMessages.ReadResponse>((client, done) => client.read(req, done));
+    return {
+      id: res.getId(),
+      properties: res.getProperties()?.toJavaScript() ?? {},
+      inputs: res.getInputs()?.toJavaScript(),
+    };
   }
 
   async update(urn: string, id: string, olds: object, news: object): Promise<{ properties: HostResult }> {
@@ -107,8 +143,8 @@ export class ProviderHost {
     req.setId(id);
     req.setOlds(this.toStruct(olds));
     req.setNews(this.toStruct(news));
-    const res: Any = await this.call("update", req);
-    return { properties: res.getProperties().toJavaScript() };
+    const res = await this.call<ProviderMessages.UpdateResponse>((client, done) => client.update(req, done));
+    return { properties: answerStruct(res.getProperties()) };
   }
 
   async delete(urn: string, id: string, properties: object): Promise<void> {
@@ -116,8 +152,14 @@ export class ProviderHost {
     req.setUrn(urn);
     req.setId(id);
     req.setProperties(this.toStruct(properties));
-    await this.call("delete", req);
+    await this.call<unknown>((client, done) => client.delete(req, done));
   }
+}
+
+/** A struct the answer must carry (create and update always return properties). */
+function answerStruct(struct: StructMessages.Struct | undefined): HostResult {
+  if (!struct) throw new Error("the provider host answered without properties");
+  return struct.toJavaScript();
 }
 
 /** The DiffResponse.DiffChanges values. */

@@ -2,7 +2,13 @@
 import { startSandbox, type SandboxOptions, type SandboxServer, type LoggedRequest } from "../../sandbox/server";
 import { setStackConfig } from "../../provider/config";
 
-const ENV_KEYS = ["TRAVELPERK_API_URL", "TRAVELPERK_ACCESS_TOKEN", "TRAVELPERK_API_KEY", "TRAVELPERK_RETRY_BASE_DELAY_MS", "TRAVELPERK_MAX_RETRIES"];
+const ENV_KEYS = [
+  "TRAVELPERK_API_URL",
+  "TRAVELPERK_ACCESS_TOKEN",
+  "TRAVELPERK_API_KEY",
+  "TRAVELPERK_RETRY_BASE_DELAY_MS",
+  "TRAVELPERK_MAX_RETRIES",
+];
 
 /** Registers beforeAll/afterAll hooks; call `sandbox()` inside tests to reach the server. */
 export function useSandbox(options: SandboxOptions = {}, retryBaseDelayMs = 5): () => SandboxServer {
@@ -20,6 +26,7 @@ export function useSandbox(options: SandboxOptions = {}, retryBaseDelayMs = 5): 
   });
   afterAll(async () => {
     for (const key of ENV_KEYS) {
+      // eslint-disable-next-line @typescript-eslint/no-dynamic-delete -- delete is how an environment variable is unset
       if (saved[key] === undefined) delete process.env[key];
       else process.env[key] = saved[key];
     }

@@ -15,7 +15,12 @@ export interface ScriptedReply {
   drop?: boolean;
 }
 
-export interface SeenRequest { method: string; url: string; headers: http.IncomingHttpHeaders; body: string }
+export interface SeenRequest {
+  method: string;
+  url: string;
+  headers: http.IncomingHttpHeaders;
+  body: string;
+}
 
 export class ScriptedServer {
   readonly seen: SeenRequest[] = [];
@@ -29,13 +34,14 @@ export class ScriptedServer {
   }
 
   async start(): Promise<string> {
-    this.server = http.createServer((req, res) => {
+    const server = http.createServer((req, res) => {
       let body = "";
       req.on("data", (chunk: Buffer) => (body += chunk.toString()));
       req.on("end", () => {
-        this.seen.push({ method: req.method ?? "", url: req.url ?? "", headers: req.headers, body });
+        const method = req.method ?? "";
+        this.seen.push({ method, url: req.url ?? "", headers: req.headers, body });
         const url = (req.url ?? "").replace(/^\/api\/v2/, "");
-        const queue = this.script.get(`${req.method} ${url}`) ?? this.script.get(`${req.method} ${url.split("?")[0]}`);
+        const queue = this.script.get(`${method} ${url}`) ?? this.script.get(`${method} ${url.split("?")[0]}`);
         const reply = queue && (queue.length > 1 ? queue.shift() : queue[0]);
         if (!reply) return void res.writeHead(404, { "content-type": "application/json" }).end('{"error":"no script"}');
         if (reply.drop) return void req.socket.destroy();
@@ -47,8 +53,9 @@ export class ScriptedServer {
         res.end(text);
       });
     });
-    await new Promise<void>((resolve) => this.server!.listen(0, "127.0.0.1", resolve));
-    return `http://127.0.0.1:${(this.server!.address() as AddressInfo).port}/api/v2`;
+    this.server = server;
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    return `http://127.0.0.1:${String((server.address() as AddressInfo).port)}/api/v2`;
   }
 
   async stop(): Promise<void> {
