@@ -28,3 +28,15 @@ export { getTravelPolicy, getGroup, getUser, clearLookupCache } from "./lookups"
 export type { TravelPolicy } from "./client/policies";
 export type { Group } from "./client/groups";
 export type { User as TravelPerkUser } from "./client/users";
+export { Roster, ROSTER_TYPE, type RosterArgs } from "./roster/component";
+export { RosterError, parseRoster, readRosterFile } from "./roster/load";
+export type { PersonInput, RosterDefaults } from "./roster/schema";
+export {
+  summarize,
+  summaryMarkdown,
+  offboardGuard,
+  stepsFromEngineEvents,
+  stepsFromEventLog,
+  stepsFromPreviewJson,
+} from "./roster/summary";
+export type { PlannedStep, PersonChange, RosterSummary, GuardResult } from "./roster/summary";

@@ -10,6 +10,8 @@ import { listUsers, type User } from "./client/users";
 import { setStackConfig } from "./config";
 
 const lists = new Map<string, Promise<unknown[]>>();
+/** The lists that have arrived, for callers that must not send a request (summaries). */
+const fetched = new Map<string, unknown[]>();
 
 /** One fetch per list per run: concurrent callers share the same promise. */
 function once<T>(key: string, load: () => Promise<T[]>): Promise<T[]> {
@@ -18,7 +20,10 @@ function once<T>(key: string, load: () => Promise<T[]>): Promise<T[]> {
     // The program's stack config, read raw: secrets are unwrapped here and never leave this process.
     setStackConfig({ get: (configKey) => pulumi.runtime.getConfig(configKey) });
     list = load();
-    list.catch(() => lists.delete(key)); // a failed fetch may be tried again
+    list.then(
+      (items) => fetched.set(key, items),
+      () => lists.delete(key), // a failed fetch may be tried again
+    );
     lists.set(key, list);
   }
   return list;
@@ -54,10 +59,19 @@ export async function getUser(args: { email: string }): Promise<User> {
 /** Forgets the lists fetched so far (for long-lived processes and tests). */
 export function clearLookupCache(): void {
   lists.clear();
+  fetched.clear();
 }
 
 /** The travel policies and groups a roster refers to by name: one request per list per run. */
 export async function loadDirectory(): Promise<{ policies: TravelPolicy[]; groups: Group[] }> {
   const [policies, groups] = await Promise.all([once("policies", listTravelPolicies), once("groups", listGroups)]);
   return { policies, groups };
+}
+
+/** The travel policies and groups fetched so far in this process, without sending a request. */
+export function cachedDirectory(): { policies: TravelPolicy[]; groups: Group[] } {
+  return {
+    policies: (fetched.get("policies") ?? []) as TravelPolicy[],
+    groups: (fetched.get("groups") ?? []) as Group[],
+  };
 }

@@ -5,6 +5,7 @@
  *
  * `pulumi-travelperk/runner` is public so teams can drive their own programs the same way.
  */
+import * as fs from "fs";
 import * as path from "path";
 import * as automation from "@pulumi/pulumi/automation";
 
@@ -50,6 +51,10 @@ export function cliEnvironment(run: Pick<ProgramRun, "workDir" | "passphrase" | 
   return env;
 }
 
+function hasProjectFile(workDir: string): boolean {
+  return ["Pulumi.yaml", "Pulumi.yml"].some((file) => fs.existsSync(path.join(workDir, file)));
+}
+
 /** Creates or selects the stack and sets the given config; run preview/up/refresh/destroy on it. */
 export async function openStack(run: ProgramRun): Promise<automation.Stack> {
   const pulumiCommand = await automation.PulumiCommand.get(run.pulumiRoot ? { root: run.pulumiRoot } : {});
@@ -59,13 +64,16 @@ export async function openStack(run: ProgramRun): Promise<automation.Stack> {
       workDir: run.workDir,
       pulumiCommand,
       envVars: cliEnvironment(run),
-      projectSettings: {
-        name: run.projectName,
-        runtime: "nodejs",
-        // The plugin resolves @pulumi/pulumi from `main`; inline projects otherwise get the caller's cwd.
-        main: run.workDir,
-        ...(run.backendUrl ? { backend: { url: run.backendUrl } } : {}),
-      },
+      // An existing Pulumi.yaml is the project's own (backend, config): it is used as it is.
+      projectSettings: hasProjectFile(run.workDir)
+        ? undefined
+        : {
+            name: run.projectName,
+            runtime: "nodejs",
+            // The plugin resolves @pulumi/pulumi from `main`; inline projects otherwise get the caller's cwd.
+            main: run.workDir,
+            ...(run.backendUrl ? { backend: { url: run.backendUrl } } : {}),
+          },
     },
   );
   if (run.config) await stack.setAllConfig(run.config);

@@ -78,7 +78,8 @@ export interface UserArgs {
   adoptExisting?: pulumi.Input<boolean>;
 }
 
-const userSchema = z.object({
+/** The user fields' validation, shared with the roster file's schema. */
+export const userFieldShape = {
   email: emailInput,
   firstName: nonEmptyString,
   lastName: nonEmptyString,
@@ -91,6 +92,10 @@ const userSchema = z.object({
   invoicingProfiles: z.array(opaqueIdInput, { error: "must be a list of invoicing profile ids" }).optional(),
   costCenter: z.string({ error: "must be a string" }).optional(),
   managerId: opaqueIdInput.optional(),
+};
+
+const userSchema = z.object({
+  ...userFieldShape,
   isActive: booleanInput().default(true),
   onDelete: enumInput(ON_DELETE).default("deactivate"),
   adoptExisting: booleanInput().default(false),

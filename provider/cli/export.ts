@@ -1,0 +1,96 @@
+/**
+ * `export`: the organisation as a roster file, to start managing an existing TravelPerk account.
+ * Names instead of ids where they are unambiguous, a key per person, deactivated people as comments
+ * (so `up` does not reactivate them) and `adoptExisting: true`, so that export → `up` adopts
+ * everyone and changes nobody.
+ */
+import * as fs from "fs";
+import * as path from "path";
+import { LocalWorkspace } from "@pulumi/pulumi/automation";
+import { stringify } from "yaml";
+import { listGroupMembers, listGroups } from "../client/groups";
+import { listTravelPolicies } from "../client/policies";
+import { listUsers, type User } from "../client/users";
+import { setStackConfig } from "../config";
+import { cliEnvironment } from "../runner";
+
+/** Credentials from the stack's config when run in a Pulumi project with a stack, else the environment. */
+async function useStackCredentials(stack: string | undefined): Promise<void> {
+  const workDir = process.cwd();
+  if (!fs.existsSync(path.join(workDir, "Pulumi.yaml")) && !fs.existsSync(path.join(workDir, "Pulumi.yml"))) return;
+  const workspace = await LocalWorkspace.create({ workDir, envVars: cliEnvironment({ workDir }) });
+  const name = stack ?? (await workspace.stack())?.name;
+  if (!name) return;
+  const config = await workspace.getAllConfig(name);
+  setStackConfig({ get: (key) => (key in config ? config[key].value : undefined) });
+}
+
+/** A reference by name when the name is unique and non-empty, else by id. */
+function referencer(items: { id: string; name: string }[]): (id: string) => string {
+  const counts = new Map<string, number>();
+  for (const item of items) counts.set(item.name.toLowerCase(), (counts.get(item.name.toLowerCase()) ?? 0) + 1);
+  const byId = new Map(items.map((item) => [item.id, item]));
+  return (id) => {
+    const item = byId.get(id);
+    return item && item.name && counts.get(item.name.toLowerCase()) === 1 ? item.name : id;
+  };
+}
+
+const PERSON_FIELDS = [
+  "firstName",
+  "lastName",
+  "role",
+  "phoneNumber",
+  "language",
+  "gender",
+  "dateOfBirth",
+  "nationality",
+  "invoicingProfiles",
+  "costCenter",
+] as const;
+
+export async function exportRoster(opts: { stack?: string }): Promise<string> {
+  await useStackCredentials(opts.stack);
+  const [users, groups, policies] = await Promise.all([listUsers(), listGroups(), listTravelPolicies()]);
+  const groupsOf = new Map<string, string[]>();
+  const groupRef = referencer(groups);
+  for (const group of groups) {
+    for (const userId of await listGroupMembers(group.id))
+      groupsOf.set(userId, [...(groupsOf.get(userId) ?? []), groupRef(group.id)]);
+  }
+  const policyRef = referencer(policies);
+  const active = users.filter((u) => u.isActive !== false).sort((a, b) => a.email.localeCompare(b.email));
+  const inactive = users.filter((u) => u.isActive === false).sort((a, b) => a.email.localeCompare(b.email));
+  const emailById = new Map(active.map((u) => [u.id, u.email]));
+
+  const person = (user: User): Record<string, unknown> => {
+    const entry: Record<string, unknown> = { key: user.email.toLowerCase(), email: user.email };
+    for (const field of PERSON_FIELDS) {
+      const value = user[field];
+      if (value !== null && !(Array.isArray(value) && value.length === 0)) entry[field] = value;
+    }
+    if (user.travelPolicyId) entry.travelPolicy = policyRef(user.travelPolicyId);
+    const memberOf = groupsOf.get(user.id);
+    if (memberOf?.length) entry.groups = memberOf.sort();
+    if (user.managerId) entry.manager = emailById.get(user.managerId) ?? user.managerId;
+    return entry;
+  };
+
+  const header = [
+    "# yaml-language-server: $schema=./node_modules/pulumi-travelperk/schema/roster.schema.json",
+    `# Exported from TravelPerk by pulumi-travelperk export: ${active.length} active people` +
+      (inactive.length ? `, ${inactive.length} deactivated (listed as comments at the end).` : "."),
+    "# adoptExisting lets `pulumi-travelperk up` take over these accounts without changing them.",
+  ].join("\n");
+  const body = stringify({ defaults: { adoptExisting: true }, people: active.map(person) }, { lineWidth: 0 });
+  const comments = inactive.length
+    ? "\n# Deactivated in TravelPerk (uncomment a person to reactivate them):\n" +
+      stringify(inactive.map(person), { lineWidth: 0 })
+        .split("\n")
+        .filter((line) => line !== "")
+        .map((line) => `#   ${line}`)
+        .join("\n") +
+      "\n"
+    : "";
+  return `${header}\n${body}${comments}`;
+}

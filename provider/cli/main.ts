@@ -1,0 +1,120 @@
+#!/usr/bin/env node
+/**
+ * `npx pulumi-travelperk …`: the roster commands. `preview` and `up` run the roster as an inline
+ * program through the Automation API in the current Pulumi project, print the summary a reviewer
+ * reads and apply the offboarding guard; `summarize` does the same for a team's own program from
+ * engine output; `export` writes the organisation as a roster file.
+ *
+ * Exit codes: 0 done, 1 failed (invalid roster, API or engine error), 2 usage, 3 guard tripped.
+ */
+import * as fs from "fs";
+import * as path from "path";
+import { Command, CommanderError, Option } from "commander";
+import { EXIT, previewOrUp, type RosterRunOptions } from "./run";
+import { exportRoster } from "./export";
+import { offboardGuard, stepsFromEventLog, stepsFromPreviewJson, summarize, summaryMarkdown } from "../roster/summary";
+import { packageVersion } from "../version";
+
+function rosterOptions(command: Command): Command {
+  return command
+    .option("--roster <file>", "the roster file", "roster.yaml")
+    .option("--stack <name>", "the stack (default: the selected stack)")
+    .option("--name <name>", "the name of the Roster component in the stack", "roster")
+    .option("--max-offboard <N|P%>", "fail when more people would be offboarded than this count or share")
+    .option("--summary <file>", "also write the Markdown summary to this file")
+    .option("--json", "print the summary as JSON instead of Markdown")
+    .option("--refresh", "refresh from TravelPerk first, so drift made outside Pulumi shows")
+    .option("--skip-checkpoints", "do not save state after every step (large rosters; every step is idempotent)");
+}
+
+function writeResult(markdown: string, json: unknown, opts: { summary?: string; json?: boolean }): void {
+  if (opts.summary) fs.writeFileSync(opts.summary, markdown);
+  process.stdout.write(opts.json ? `${JSON.stringify(json, null, 2)}\n` : `${markdown}\n`);
+}
+
+export function buildCli(): Command {
+  const program = new Command("pulumi-travelperk")
+    .description("Keep a TravelPerk roster in git: preview, apply, summarize and export rosters")
+    .version(packageVersion())
+    .exitOverride()
+    .showHelpAfterError();
+
+  for (const kind of ["preview", "up"] as const) {
+    rosterOptions(
+      program
+        .command(kind)
+        .description(
+          kind === "preview"
+            ? "show who would be added, changed and offboarded"
+            : "apply the roster (only when the guard passes)",
+        ),
+    ).action(async (opts: RosterRunOptions) => {
+      const result = await previewOrUp(kind, opts);
+      writeResult(result.markdown, { summary: result.summary, guard: result.guard, applied: result.applied }, opts);
+      process.exitCode = result.guard?.tripped ? EXIT.guard : EXIT.ok;
+    });
+  }
+
+  program
+    .command("summarize")
+    .description(
+      "summarize engine output of your own program: pulumi preview --event-log FILE, or pulumi preview --json",
+    )
+    .addOption(
+      new Option("--event-log <file>", "an engine event log (pulumi preview --event-log FILE)").conflicts(
+        "previewJson",
+      ),
+    )
+    .addOption(new Option("--preview-json <file>", "the output of pulumi preview --json"))
+    .option("--max-offboard <N|P%>", "fail when more people would be offboarded than this count or share")
+    .option("--summary <file>", "also write the Markdown summary to this file")
+    .option("--json", "print the summary as JSON instead of Markdown")
+    .action(
+      (opts: { eventLog?: string; previewJson?: string; maxOffboard?: string; summary?: string; json?: boolean }) => {
+        let steps;
+        if (opts.eventLog) steps = stepsFromEventLog(fs.readFileSync(opts.eventLog, "utf8"));
+        else if (opts.previewJson) steps = stepsFromPreviewJson(JSON.parse(fs.readFileSync(opts.previewJson, "utf8")));
+        else throw new CommanderError(EXIT.usage, "usage", "summarize needs --event-log FILE or --preview-json FILE");
+        const summary = summarize(steps);
+        const guard = opts.maxOffboard === undefined ? undefined : offboardGuard(summary, opts.maxOffboard);
+        writeResult(summaryMarkdown(summary, guard), { summary, guard }, opts);
+        process.exitCode = guard?.tripped ? EXIT.guard : EXIT.ok;
+      },
+    );
+
+  program
+    .command("export")
+    .description("write the organisation as a roster file (to stdout, or --output FILE)")
+    .option(
+      "--stack <name>",
+      "read credentials from this stack's config (default: the selected stack, else the environment)",
+    )
+    .option("--output <file>", "write to a file instead of stdout")
+    .action(async (opts: { stack?: string; output?: string }) => {
+      const text = await exportRoster(opts);
+      if (opts.output) fs.writeFileSync(path.resolve(opts.output), text);
+      else process.stdout.write(text);
+    });
+
+  return program;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  try {
+    await buildCli().parseAsync(argv);
+    return typeof process.exitCode === "number" ? process.exitCode : EXIT.ok;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // --help and --version end here with exit code 0.
+      return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
+    }
+    process.stderr.write(`pulumi-travelperk: ${error instanceof Error ? error.message : String(error)}\n`);
+    return EXIT.failed;
+  }
+}
+
+if (require.main === module) {
+  void main(process.argv).then((code) => {
+    process.exitCode = code;
+  });
+}

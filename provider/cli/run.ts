@@ -1,0 +1,128 @@
+/**
+ * `preview` and `up` of a roster: the roster runs as an inline program in the current Pulumi project
+ * (backend from the login or PULUMI_BACKEND_URL, config from Pulumi.<stack>.yaml, `pulumi` on PATH).
+ */
+import * as fs from "fs";
+import * as path from "path";
+import { LocalWorkspace, type EngineEvent, type Stack } from "@pulumi/pulumi/automation";
+import { cliEnvironment, openStack } from "../runner";
+import { cachedDirectory } from "../lookups";
+import { Roster, ROSTER_TYPE } from "../roster/component";
+import {
+  offboardGuard,
+  stepsFromEngineEvents,
+  summarize,
+  summaryMarkdown,
+  type GuardResult,
+  type RosterSummary,
+} from "../roster/summary";
+
+/** Exit codes of the commands. */
+export const EXIT = { ok: 0, failed: 1, usage: 2, guard: 3 } as const;
+
+export interface RosterRunOptions {
+  roster: string;
+  stack?: string;
+  name: string;
+  maxOffboard?: string;
+  summary?: string;
+  json?: boolean;
+  refresh?: boolean;
+  skipCheckpoints?: boolean;
+}
+
+export interface RosterRunResult {
+  summary: RosterSummary;
+  guard?: GuardResult;
+  markdown: string;
+  /** Whether `up` applied the changes (false for preview, or when the guard tripped). */
+  applied: boolean;
+}
+
+function projectName(workDir: string): string {
+  for (const file of ["Pulumi.yaml", "Pulumi.yml"]) {
+    const full = path.join(workDir, file);
+    if (fs.existsSync(full)) {
+      const name = /^name:\s*["']?([^"'\s#]+)/m.exec(fs.readFileSync(full, "utf8"))?.[1];
+      if (name) return name;
+    }
+  }
+  throw new Error(`no Pulumi project here (${workDir}): run the command where Pulumi.yaml is`);
+}
+
+async function selectedStack(workDir: string, env: Record<string, string>): Promise<string> {
+  const workspace = await LocalWorkspace.create({ workDir, envVars: env });
+  const current = await workspace.stack();
+  if (!current) throw new Error("no stack selected: pass --stack NAME or run `pulumi stack select`");
+  return current.name;
+}
+
+/** Resources in the stack that the roster does not own: running only the roster would delete them. */
+async function foreignResources(stack: Stack, name: string): Promise<string[]> {
+  const deployment = (await stack.exportStack()).deployment as {
+    resources?: { urn: string; type: string; parent?: string }[];
+  };
+  const resources = deployment.resources ?? [];
+  const rosterUrn = resources.find((r) => r.type === ROSTER_TYPE && r.urn.endsWith(`::${name}`))?.urn;
+  const byUrn = new Map(resources.map((r) => [r.urn, r]));
+  const ownedByRoster = (urn: string | undefined): boolean => {
+    for (let current = urn; current; current = byUrn.get(current)?.parent) if (current === rosterUrn) return true;
+    return false;
+  };
+  return resources
+    .filter((r) => r.type !== "pulumi:pulumi:Stack" && !r.type.startsWith("pulumi:providers:") && !ownedByRoster(r.urn))
+    .map((r) => r.urn);
+}
+
+/** Labels for ids in the summary, from lists the run already fetched (no extra request). */
+function labels(): Map<string, string> {
+  const directory = cachedDirectory();
+  return new Map([...directory.policies, ...directory.groups].map((item) => [item.id, item.name]));
+}
+
+export async function previewOrUp(kind: "preview" | "up", opts: RosterRunOptions): Promise<RosterRunResult> {
+  const workDir = process.cwd();
+  const rosterFile = path.resolve(opts.roster);
+  if (!fs.existsSync(rosterFile)) throw new Error(`roster file ${opts.roster} not found`);
+  const env: Record<string, string> = opts.skipCheckpoints ? { PULUMI_SKIP_CHECKPOINTS: "true" } : {};
+  const stackName = opts.stack ?? (await selectedStack(workDir, cliEnvironment({ workDir, env })));
+  const stack = await openStack({
+    projectName: projectName(workDir),
+    stackName,
+    workDir,
+    env,
+    program: async () => {
+      await new Roster(opts.name, { file: rosterFile }).ready;
+    },
+  });
+
+  const foreign = await foreignResources(stack, opts.name);
+  if (foreign.length > 0) {
+    throw new Error(
+      `stack ${stackName} holds resources outside the Roster "${opts.name}"; running only the roster would delete them:\n  ${foreign.join("\n  ")}\n` +
+        "Use your own program with `pulumi preview --event-log FILE` and `pulumi-travelperk summarize --event-log FILE`.",
+    );
+  }
+
+  const progress = (text: string) => process.stderr.write(text);
+  const events: EngineEvent[] = [];
+  const onEvent = (event: EngineEvent) => events.push(event);
+  await stack.preview({ onEvent, onOutput: progress, refresh: opts.refresh });
+  let summary = summarize(stepsFromEngineEvents(events), labels());
+  const guard = opts.maxOffboard === undefined ? undefined : offboardGuard(summary, opts.maxOffboard);
+
+  let applied = false;
+  if (kind === "up" && !guard?.tripped) {
+    const applyEvents: EngineEvent[] = [];
+    await stack.up({ onEvent: (event) => applyEvents.push(event), onOutput: progress, refresh: opts.refresh });
+    summary = summarize(stepsFromEngineEvents(applyEvents), labels());
+    applied = true;
+  }
+  const title =
+    kind === "up"
+      ? applied
+        ? "TravelPerk roster applied"
+        : "TravelPerk roster NOT applied"
+      : "TravelPerk roster preview";
+  return { summary, guard, markdown: summaryMarkdown(summary, guard, title), applied };
+}

@@ -1,0 +1,107 @@
+/**
+ * `travelperk:index:Roster`: a whole roster (a YAML file, or people given inline) as one component:
+ * a `User`, its `GroupMembership`s and a `PolicyAssignment` per person. Children are named by the
+ * person's key, so reordering the file changes nothing and a new e-mail under the same key is an
+ * in-place update.
+ */
+import * as path from "path";
+import * as pulumi from "@pulumi/pulumi";
+import { GroupMembership } from "../resources/group-membership";
+import { PolicyAssignment } from "../resources/policy-assignment";
+import { User } from "../resources/user";
+import { loadDirectory } from "../lookups";
+import { checkRosterData, needsDirectory, readRosterFile, resolveRoster, type ResolvedPerson } from "./load";
+import type { PersonInput, RosterDefaults } from "./schema";
+
+/** Arguments of a {@link Roster}: a file, or the people inline. */
+export interface RosterArgs {
+  /** Path of a roster YAML file, relative to the working directory. Either this or `people`. */
+  file?: string;
+  /** The people, inline (same fields as the file). Either this or `file`. */
+  people?: PersonInput[];
+  /** Roster-wide defaults for inline people (`adoptExisting`, `onDelete`, `travelPolicy`, `role`, `language`). */
+  defaults?: RosterDefaults;
+}
+
+/** The type token of the component; the roster commands find its children by it. */
+export const ROSTER_TYPE = "travelperk:index:Roster";
+
+/** Child resource names, from the person's key. The summary reads them back. */
+export const childNames = {
+  user: (key: string) => key,
+  group: (key: string, label: string) => `${key}/group/${label}`,
+  policy: (key: string) => `${key}/policy`,
+};
+
+/** A roster of TravelPerk users with their groups and travel policies. */
+export class Roster extends pulumi.ComponentResource {
+  /** TravelPerk user ids by person key. */
+  readonly userIds: pulumi.Output<Record<string, string>>;
+  /** Settles once every child is registered; rejects with a RosterError when the roster is invalid. */
+  readonly ready: Promise<Record<string, pulumi.Output<string>>>;
+
+  constructor(name: string, args: RosterArgs, opts?: pulumi.ComponentResourceOptions) {
+    super(ROSTER_TYPE, name, {}, opts);
+    this.ready = this.declareChildren(args);
+    this.ready.catch(() => undefined); // reported once, through registerOutputs below
+    this.userIds = pulumi.output(this.ready);
+    // Registering the outputs keeps the program alive until the children are declared, and fails it
+    // (before any write) when the roster is invalid.
+    this.registerOutputs({ userIds: this.userIds });
+  }
+
+  private async declareChildren(args: RosterArgs): Promise<Record<string, pulumi.Output<string>>> {
+    if ((args.file === undefined) === (args.people === undefined)) {
+      throw new Error("Roster needs exactly one of `file` or `people`");
+    }
+    const parsed =
+      args.file !== undefined
+        ? readRosterFile(path.resolve(args.file))
+        : checkRosterData({ people: args.people, defaults: args.defaults }, "roster");
+    const directory = needsDirectory(parsed) ? await loadDirectory() : { policies: [], groups: [] };
+    const people = resolveRoster(parsed, directory);
+    const users = new Map<string, User>();
+    const byKey = new Map(people.map((p) => [p.key, p]));
+    const personByKey = (key: string): ResolvedPerson => {
+      const person = byKey.get(key);
+      if (!person) throw new Error(`no person with key ${key} in the roster`); // resolveRoster guarantees one
+      return person;
+    };
+    const declare = (person: ResolvedPerson): User => {
+      const existing = users.get(person.key);
+      if (existing) return existing;
+      // Managers first: a report's managerId is always a real user (resolveRoster refused cycles).
+      const manager = person.manager;
+      const managerId =
+        manager === undefined ? undefined : "id" in manager ? manager.id : declare(personByKey(manager.key)).id;
+      const user = new User(
+        childNames.user(person.key),
+        {
+          ...(person.fields as { email: string; firstName: string; lastName: string }),
+          managerId,
+          onDelete: person.onDelete,
+          adoptExisting: person.adoptExisting,
+        },
+        { parent: this },
+      );
+      users.set(person.key, user);
+      for (const group of person.groups) {
+        new GroupMembership(
+          childNames.group(person.key, group.label),
+          { groupId: group.id, userId: user.id },
+          { parent: this },
+        );
+      }
+      if (person.policy) {
+        new PolicyAssignment(
+          childNames.policy(person.key),
+          { userId: user.id, policyId: person.policy.id },
+          { parent: this },
+        );
+      }
+      return user;
+    };
+    for (const person of people) declare(person);
+    return Object.fromEntries([...users].map(([key, user]) => [key, user.id]));
+  }
+}

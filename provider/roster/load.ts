@@ -1,0 +1,259 @@
+/**
+ * Reading a roster: YAML with line numbers, schema validation, then the checks that need the whole
+ * file (duplicates, managers, cycles) and the organisation's lists (policy and group names). Every
+ * problem names the file, the line and the field: `roster.yaml:42 people[7].email: …`. Nothing is
+ * registered and no write is sent until the whole roster is valid.
+ */
+import * as fs from "fs";
+import * as path from "path";
+import { LineCounter, parseDocument } from "yaml";
+import type { z } from "zod";
+import { rosterFileSchema, type RosterFile } from "./schema";
+
+/** Raised when a roster is invalid; `problems` holds one line per problem. */
+export class RosterError extends Error {
+  constructor(
+    readonly source: string,
+    readonly problems: string[],
+  ) {
+    super(
+      `${source} is not a valid roster (${problems.length} problem${problems.length === 1 ? "" : "s"}):\n  ${problems.join("\n  ")}`,
+    );
+    this.name = "RosterError";
+  }
+}
+
+type PathItem = string | number;
+
+/** A parsed roster and a way to name the place of a path in it (`roster.yaml:42`). */
+export interface ParsedRoster {
+  roster: RosterFile;
+  source: string;
+  where: (path: readonly PathItem[]) => string;
+}
+
+export function formatPath(items: readonly PathItem[]): string {
+  return items.reduce<string>(
+    (acc, key) => (typeof key === "number" ? `${acc}[${key}]` : acc ? `${acc}.${key}` : key),
+    "",
+  );
+}
+
+function schemaProblems(issues: z.core.$ZodIssue[], where: (p: readonly PathItem[]) => string): string[] {
+  return issues.flatMap((issue) => {
+    const at = issue.path.filter((p): p is PathItem => typeof p !== "symbol");
+    if (issue.code === "unrecognized_keys") {
+      return issue.keys.map((key) => `${where([...at, key])} ${formatPath([...at, key])}: is not a roster field`);
+    }
+    return [`${where(at)} ${formatPath(at) || "(file)"}: ${issue.message}`];
+  });
+}
+
+/** Parses and schema-checks roster text. `source` names it in messages (a file path, or "roster"). */
+export function parseRoster(text: string, source: string): ParsedRoster {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false });
+  if (doc.errors.length > 0) {
+    throw new RosterError(
+      source,
+      doc.errors.map((e) => `${source}:${e.linePos?.[0].line ?? 1}: ${e.message.split("\n")[0]}`),
+    );
+  }
+  const where = (items: readonly PathItem[]): string => {
+    for (let n = items.length; n >= 0; n--) {
+      const node = doc.getIn(items.slice(0, n), true) as { range?: [number, number, number] } | undefined;
+      if (node?.range) return `${source}:${lineCounter.linePos(node.range[0]).line}`;
+    }
+    return `${source}:1`;
+  };
+  const parsed = rosterFileSchema.safeParse(doc.toJS() ?? {});
+  if (!parsed.success) throw new RosterError(source, schemaProblems(parsed.error.issues, where));
+  return { roster: parsed.data, source, where };
+}
+
+/** Reads and schema-checks a roster file. */
+export function readRosterFile(file: string): ParsedRoster {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, "utf8");
+  } catch (error) {
+    throw new RosterError(file, [
+      `${file}: cannot be read (${(error as NodeJS.ErrnoException).code ?? String(error)})`,
+    ]);
+  }
+  return parseRoster(text, path.relative(process.cwd(), file) || file);
+}
+
+/** Schema-checks a roster given as data (the `people`/`defaults` form of the component). */
+export function checkRosterData(data: unknown, source = "roster"): ParsedRoster {
+  const parsed = rosterFileSchema.safeParse(data);
+  const where = () => source;
+  if (!parsed.success) throw new RosterError(source, schemaProblems(parsed.error.issues, where));
+  return { roster: parsed.data, source, where };
+}
+
+/** The organisation's named lists a roster refers to. */
+export interface Directory {
+  policies: { id: string; name: string }[];
+  groups: { id: string; name: string }[];
+}
+
+/** One person, validated and resolved: ids instead of names, defaults applied. */
+export interface ResolvedPerson {
+  key: string;
+  email: string;
+  /** User fields as declared (plus defaults), in the provider's words. */
+  fields: Record<string, unknown>;
+  policy?: { id: string; label: string };
+  groups: { id: string; label: string }[];
+  /** The manager, as a roster key (created first) or an external id. */
+  manager?: { key: string } | { id: string };
+  onDelete: "deactivate" | "delete" | "retain";
+  adoptExisting: boolean;
+}
+
+const USER_FIELD_KEYS = [
+  "email",
+  "firstName",
+  "lastName",
+  "role",
+  "phoneNumber",
+  "language",
+  "gender",
+  "dateOfBirth",
+  "nationality",
+  "invoicingProfiles",
+  "costCenter",
+  "isActive",
+] as const;
+
+function lookup(
+  kind: string,
+  items: { id: string; name: string }[],
+  ref: string,
+): { id: string; label: string } | string {
+  const byId = items.find((item) => item.id === ref);
+  if (byId) return { id: byId.id, label: byId.name || byId.id };
+  const byName = items.find((item) => item.name.toLowerCase() === ref.toLowerCase());
+  if (byName) return { id: byName.id, label: byName.name };
+  const names = items.map((item) => `"${item.name}"`).join(", ");
+  return `unknown ${kind} "${ref}"; the ${kind}s are: ${names || "(none)"}`;
+}
+
+/** Whether the roster refers to any policy or group (so the lists are worth fetching). */
+export function needsDirectory({ roster }: ParsedRoster): boolean {
+  return (
+    Boolean(roster.defaults?.travelPolicy) ||
+    roster.people.some((p) => p.travelPolicy !== undefined || (p.groups?.length ?? 0) > 0)
+  );
+}
+
+/** The checks that need the whole roster and the organisation's lists; throws a RosterError listing all. */
+export function resolveRoster(parsed: ParsedRoster, directory: Directory): ResolvedPerson[] {
+  const { roster, where, source } = parsed;
+  const problems: string[] = [];
+  const problem = (at: PathItem[], text: string): void => {
+    problems.push(`${where(at)} ${formatPath(at)}: ${text}`);
+  };
+  const defaults = roster.defaults ?? {};
+
+  const firstByEmail = new Map<string, number>();
+  const firstByKey = new Map<string, number>();
+  roster.people.forEach((person, i) => {
+    const email = person.email.toLowerCase();
+    const key = (person.key ?? person.email).toLowerCase();
+    const sameEmail = firstByEmail.get(email);
+    if (sameEmail !== undefined)
+      problem(
+        ["people", i, "email"],
+        `duplicate e-mail ${person.email} (also people[${sameEmail}], ${where(["people", sameEmail])})`,
+      );
+    else firstByEmail.set(email, i);
+    const sameKey = firstByKey.get(key);
+    if (sameKey !== undefined && sameEmail === undefined)
+      problem(
+        ["people", i, person.key ? "key" : "email"],
+        `duplicate key "${key}" (also people[${sameKey}], ${where(["people", sameKey])})`,
+      );
+    else if (sameKey === undefined) firstByKey.set(key, i);
+  });
+
+  const resolved = roster.people.map((person, i): ResolvedPerson => {
+    const key = (person.key ?? person.email).toLowerCase();
+    const fields: Record<string, unknown> = {};
+    for (const field of USER_FIELD_KEYS) if (person[field] !== undefined) fields[field] = person[field];
+    if (fields.role === undefined && defaults.role) fields.role = defaults.role;
+    if (fields.language === undefined && defaults.language) fields.language = defaults.language;
+
+    let policy: ResolvedPerson["policy"];
+    const policyRef = person.travelPolicy ?? defaults.travelPolicy;
+    if (policyRef !== undefined) {
+      const found = lookup("travel policy", directory.policies, policyRef);
+      if (typeof found === "string")
+        problem(
+          person.travelPolicy !== undefined ? ["people", i, "travelPolicy"] : ["defaults", "travelPolicy"],
+          found,
+        );
+      else policy = found;
+    }
+    const groups: ResolvedPerson["groups"] = [];
+    (person.groups ?? []).forEach((ref, g) => {
+      const found = lookup("group", directory.groups, ref);
+      if (typeof found === "string") problem(["people", i, "groups", g], found);
+      else if (groups.some((existing) => existing.id === found.id))
+        problem(["people", i, "groups", g], `group "${ref}" is listed twice`);
+      else groups.push(found);
+    });
+
+    let manager: ResolvedPerson["manager"];
+    if (person.manager !== undefined) {
+      const ref = person.manager.toLowerCase();
+      const index = roster.people.findIndex(
+        (other) => other.email.toLowerCase() === ref || (other.key ?? other.email).toLowerCase() === ref,
+      );
+      if (index === i) problem(["people", i, "manager"], "a person cannot be their own manager");
+      else if (index >= 0) manager = { key: (roster.people[index].key ?? roster.people[index].email).toLowerCase() };
+      else if (ref.includes("@"))
+        problem(
+          ["people", i, "manager"],
+          `manager ${person.manager} is not in the roster (use their e-mail as listed, or a TravelPerk user id)`,
+        );
+      else manager = { id: person.manager };
+    }
+    return {
+      key,
+      email: person.email,
+      fields,
+      policy,
+      groups,
+      manager,
+      onDelete: person.onDelete ?? defaults.onDelete ?? "deactivate",
+      adoptExisting: person.adoptExisting ?? defaults.adoptExisting ?? false,
+    };
+  });
+
+  // Managers are created before their reports, so a cycle could never be created.
+  const indexByKey = new Map(resolved.map((p, i) => [p.key, i]));
+  const state = new Array<0 | 1 | 2>(resolved.length).fill(0);
+  const visit = (i: number, chain: number[]): void => {
+    if (state[i] === 2) return;
+    if (state[i] === 1) {
+      const cycle = [...chain.slice(chain.indexOf(i)), i].map((j) => resolved[j].email).join(" → ");
+      problem(["people", i, "manager"], `managers form a cycle: ${cycle}`);
+      return;
+    }
+    state[i] = 1;
+    const manager = resolved[i].manager;
+    if (manager && "key" in manager) {
+      const next = indexByKey.get(manager.key);
+      if (next !== undefined) visit(next, [...chain, i]);
+    }
+    state[i] = 2;
+  };
+  resolved.forEach((_, i) => {
+    visit(i, []);
+  });
+
+  if (problems.length > 0) throw new RosterError(source, problems);
+  return resolved;
+}
