@@ -17,7 +17,35 @@ interface Setting {
   envVar: string;
 }
 
-/** Every setting the provider reads, in one table: the README's config table mirrors it. */
+/**
+ * Every setting the provider reads, in one table: the README's config table mirrors it. Each entry
+ * names its stack config key (`configKey`) and its environment variable (`envVar`); stack config wins.
+ *
+ * @property __type.apiUrl Base URL of the TravelPerk API. Default: {@link DEFAULT_API_URL}.
+ * @property __type.apiUrl.__type.configKey The stack config key, `travelperk:apiUrl`.
+ * @property __type.apiUrl.__type.envVar The environment variable read when the stack config does not set the key.
+ * @property __type.accessToken OAuth access token, sent as `Authorization: Bearer …` (secret). Default: none.
+ * @property __type.accessToken.__type.configKey The stack config key, `travelperk:accessToken`.
+ * @property __type.accessToken.__type.envVar The environment variable read when the stack config does not set the key.
+ * @property __type.apiKey API key, sent as `Authorization: ApiKey …` (secret); used when no access token is set. Default: none.
+ * @property __type.apiKey.__type.configKey The stack config key, `travelperk:apiKey`.
+ * @property __type.apiKey.__type.envVar The environment variable read when the stack config does not set the key.
+ * @property __type.maxRetries Retries of a failed request. Default: `8`.
+ * @property __type.maxRetries.__type.configKey The stack config key, `travelperk:maxRetries`.
+ * @property __type.maxRetries.__type.envVar The environment variable read when the stack config does not set the key.
+ * @property __type.retryBaseDelayMs First backoff step, in milliseconds. Default: `500`.
+ * @property __type.retryBaseDelayMs.__type.configKey The stack config key, `travelperk:retryBaseDelayMs`.
+ * @property __type.retryBaseDelayMs.__type.envVar The environment variable read when the stack config does not set the key.
+ * @property __type.requestTimeoutMs Timeout of each attempt, in milliseconds. Default: `30000`.
+ * @property __type.requestTimeoutMs.__type.configKey The stack config key, `travelperk:requestTimeoutMs`.
+ * @property __type.requestTimeoutMs.__type.envVar The environment variable read when the stack config does not set the key.
+ * @property __type.maxConcurrentRequests Requests in flight at once, across all resources of the process. Default: `8`.
+ * @property __type.maxConcurrentRequests.__type.configKey The stack config key, `travelperk:maxConcurrentRequests`.
+ * @property __type.maxConcurrentRequests.__type.envVar The environment variable read when the stack config does not set the key.
+ * @property __type.maxRequestsPerSecond A fixed ceiling of requests per second. Default: none (the pace is learned from 429 answers).
+ * @property __type.maxRequestsPerSecond.__type.configKey The stack config key, `travelperk:maxRequestsPerSecond`.
+ * @property __type.maxRequestsPerSecond.__type.envVar The environment variable read when the stack config does not set the key.
+ */
 export const SETTINGS = {
   apiUrl: { configKey: "travelperk:apiUrl", envVar: "TRAVELPERK_API_URL" },
   accessToken: { configKey: "travelperk:accessToken", envVar: "TRAVELPERK_ACCESS_TOKEN" },
@@ -25,6 +53,11 @@ export const SETTINGS = {
   maxRetries: { configKey: "travelperk:maxRetries", envVar: "TRAVELPERK_MAX_RETRIES" },
   retryBaseDelayMs: { configKey: "travelperk:retryBaseDelayMs", envVar: "TRAVELPERK_RETRY_BASE_DELAY_MS" },
   requestTimeoutMs: { configKey: "travelperk:requestTimeoutMs", envVar: "TRAVELPERK_REQUEST_TIMEOUT_MS" },
+  maxConcurrentRequests: {
+    configKey: "travelperk:maxConcurrentRequests",
+    envVar: "TRAVELPERK_MAX_CONCURRENT_REQUESTS",
+  },
+  maxRequestsPerSecond: { configKey: "travelperk:maxRequestsPerSecond", envVar: "TRAVELPERK_MAX_REQUESTS_PER_SECOND" },
 } as const satisfies Record<string, Setting>;
 
 /** How the client authenticates. OAuth refresh and SCIM tokens will join this union. */
@@ -37,10 +70,15 @@ export interface ResolvedSettings {
   maxRetries: number;
   retryBaseDelayMs: number;
   requestTimeoutMs: number;
+  /** Requests in flight at once, across all resources of the process. */
+  maxConcurrentRequests: number;
+  /** A fixed ceiling of requests per second; undefined means the pace is learned from 429s only. */
+  maxRequestsPerSecond?: number;
 }
 
 /** Raised when no credential is configured; names both ways to set one. */
 export class MissingCredentialsError extends Error {
+  /** Builds the error; its message names the stack config keys and environment variables to set. */
   constructor() {
     super(
       "TravelPerk credentials are missing: set the stack config `travelperk:accessToken` " +
@@ -100,5 +138,10 @@ export function resolveSettings(env: NodeJS.ProcessEnv = process.env): ResolvedS
     maxRetries: readNumber(SETTINGS.maxRetries, env, 8),
     retryBaseDelayMs: readNumber(SETTINGS.retryBaseDelayMs, env, 500),
     requestTimeoutMs: readNumber(SETTINGS.requestTimeoutMs, env, 30_000),
+    maxConcurrentRequests: Math.max(1, Math.floor(readNumber(SETTINGS.maxConcurrentRequests, env, 8))),
+    maxRequestsPerSecond:
+      read(SETTINGS.maxRequestsPerSecond, env) === undefined
+        ? undefined
+        : readNumber(SETTINGS.maxRequestsPerSecond, env, 0) || undefined,
   };
 }

@@ -38,17 +38,36 @@ function byName<T extends { id: string; name: string }>(kind: string, items: T[]
   return found;
 }
 
-/** Finds a travel policy by name (case-insensitive). */
+/**
+ * Finds a travel policy by name (case-insensitive). The list is fetched once per run.
+ *
+ * @param args The policy to find.
+ * @param args.name The policy's name, e.g. `Standard`.
+ * @throws Error naming every existing policy when none has this name.
+ */
 export async function getTravelPolicy(args: { name: string }): Promise<TravelPolicy> {
   return byName("travel policy", await once("policies", listTravelPolicies), args.name);
 }
 
-/** Finds a group (department) by name (case-insensitive). */
+/**
+ * Finds a group (department) by name (case-insensitive). The list is fetched once per run.
+ *
+ * @param args The group to find.
+ * @param args.name The group's name, e.g. `Engineering`.
+ * @throws Error naming every existing group when none has this name.
+ */
 export async function getGroup(args: { name: string }): Promise<Group> {
   return byName("group", await once("groups", listGroups), args.name);
 }
 
-/** Finds a user by e-mail (case-insensitive), e.g. one an identity provider created. */
+/**
+ * Finds a user by e-mail (case-insensitive), e.g. one an identity provider created. The list is
+ * fetched once per run.
+ *
+ * @param args The user to find.
+ * @param args.email The user's e-mail.
+ * @throws Error when no user has this e-mail.
+ */
 export async function getUser(args: { email: string }): Promise<User> {
   const users = await once("users", listUsers);
   const found = users.find((user) => user.email.toLowerCase() === args.email.toLowerCase());

@@ -34,12 +34,20 @@ export interface ProgramRun {
   env?: Record<string, string>;
 }
 
-/** The folder that ships `pulumi-resource-pulumi-nodejs`, the plugin that runs dynamic providers. */
+/**
+ * The folder that ships `pulumi-resource-pulumi-nodejs`, the plugin that runs dynamic providers.
+ *
+ * @param workDir A folder whose `node_modules` holds `@pulumi/pulumi`.
+ */
 export function dynamicProviderPluginDir(workDir: string): string {
   return path.dirname(require.resolve("@pulumi/pulumi/package.json", { paths: [workDir] }));
 }
 
-/** The environment the CLI runs with: the plugin on PATH, the passphrase, no update checks. */
+/**
+ * The environment the CLI runs with: the plugin on PATH, the passphrase, no update checks.
+ *
+ * @param run The project folder, and optionally the passphrase and extra environment (see {@link ProgramRun}).
+ */
 export function cliEnvironment(run: Pick<ProgramRun, "workDir" | "passphrase" | "env">): Record<string, string> {
   const env: Record<string, string> = {
     PATH: `${dynamicProviderPluginDir(run.workDir)}${path.delimiter}${process.env.PATH ?? ""}`,
@@ -55,7 +63,11 @@ function hasProjectFile(workDir: string): boolean {
   return ["Pulumi.yaml", "Pulumi.yml"].some((file) => fs.existsSync(path.join(workDir, file)));
 }
 
-/** Creates or selects the stack and sets the given config; run preview/up/refresh/destroy on it. */
+/**
+ * Creates or selects the stack and sets the given config; run preview/up/refresh/destroy on it.
+ *
+ * @param run The program, the stack and where and how to run it.
+ */
 export async function openStack(run: ProgramRun): Promise<automation.Stack> {
   const pulumiCommand = await automation.PulumiCommand.get(run.pulumiRoot ? { root: run.pulumiRoot } : {});
   const stack = await automation.LocalWorkspace.createOrSelectStack(
@@ -82,15 +94,24 @@ export async function openStack(run: ProgramRun): Promise<automation.Stack> {
 
 /** One planned or applied step, from the engine's events. */
 export interface StepEvent {
+  /** The engine's operation: `create`, `update`, `replace`, `delete`, `same`, … */
   op: string;
+  /** The resource's URN. */
   urn: string;
+  /** The resource's type token, e.g. `pulumi-nodejs:dynamic/travelperk:User`. */
   type: string;
+  /** The resource's name: the last segment of the URN. */
   name: string;
   /** Keys that differ, as the engine reports them (update and replace steps). */
   diffs: string[];
 }
 
-/** Collects the engine's resource steps; pass `collector.onEvent` to preview/up/refresh/destroy. */
+/**
+ * Collects the engine's resource steps; pass `collector.onEvent` to preview/up/refresh/destroy.
+ *
+ * @property __type.onEvent The handler to pass as the Automation API's `onEvent` option; it takes one engine event.
+ * @property __type.steps The steps seen so far, in the engine's order.
+ */
 export function stepCollector(): { onEvent: (event: automation.EngineEvent) => void; steps: StepEvent[] } {
   const steps: StepEvent[] = [];
   return {

@@ -6,7 +6,10 @@
  * Its export names are a public contract with state written by every release: never rename them.
  */
 import type * as pulumi from "@pulumi/pulumi";
+import { forgetAll } from "./client/knowledge";
 import { setStackConfig } from "./config";
+import { clearLookupCache } from "./lookups";
+import { forgetCreates } from "./resources/user";
 
 export { userProviderImpl as user } from "./resources/user";
 export { groupMembershipProviderImpl as groupMembership } from "./resources/group-membership";
@@ -16,4 +19,15 @@ export { policyAssignmentProviderImpl as policyAssignment } from "./resources/po
 export function configure(req: pulumi.dynamic.ConfigureRequest): Promise<void> {
   setStackConfig(req.config);
   return Promise.resolve();
+}
+
+/**
+ * Forgets everything this process remembered (known users and members, earlier creates), as if a
+ * new command had started a new provider process. The engine never needs it; tests that play several
+ * commands in one process do.
+ */
+export function startNewCommand(): void {
+  forgetAll();
+  forgetCreates();
+  clearLookupCache();
 }

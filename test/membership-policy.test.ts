@@ -1,6 +1,7 @@
 /** GroupMembership and PolicyAssignment providers against the sandbox: idempotent writes, drift, 404s. */
 import * as runtime from "../provider/runtime";
 import { NotFoundError } from "../provider/client/errors";
+import { addGroupMember } from "../provider/client/groups";
 import { requestLine, useSandbox, writes } from "./helpers/sandbox";
 
 const sandbox = useSandbox();
@@ -8,22 +9,35 @@ const { groupMembership, policyAssignment } = runtime;
 
 beforeEach(() => {
   sandbox().reset();
+  runtime.startNewCommand(); // each test is a new command: a new provider process in real life
 });
 
 function person(email = "joe@example.com") {
   return sandbox().insertUser({ email, first_name: "Joe", last_name: "Roe", is_active: true });
 }
 
-test("membership: create is one POST; an existing membership (409) is success", async () => {
-  const joe = person();
+test("membership: create reads the group once and POSTs; an existing member costs no write; 409 is success", async () => {
+  const [joe, ann] = [person(), person("ann@example.com")];
   const [eng] = sandbox().listGroups();
   sandbox().clearLog();
   const created = await groupMembership.create({ groupId: eng.id, userId: joe.id });
-  expect(sandbox().requests.map(requestLine)).toEqual([`POST /groups/${eng.id}/members`]);
+  await groupMembership.create({ groupId: eng.id, userId: ann.id });
+  expect(sandbox().requests.map(requestLine)).toEqual([
+    `GET /groups/${eng.id}/members`,
+    `POST /groups/${eng.id}/members`,
+    `POST /groups/${eng.id}/members`,
+  ]);
   expect(created.outs).toEqual({ groupId: eng.id, userId: joe.id });
+
+  // A new command adopting the same membership: the member list says it exists, so nothing is written.
+  runtime.startNewCommand();
+  sandbox().clearLog();
   await expect(groupMembership.create({ groupId: eng.id, userId: joe.id })).resolves.toMatchObject({ id: created.id });
-  expect(sandbox().requests.map((r) => r.status)).toEqual([201, 409]);
-  expect(sandbox().groupMembers(eng.id)).toEqual([joe.id]);
+  expect(writes(sandbox().requests)).toEqual([]);
+  // The POST itself treats 409 (already a member) as success.
+  await expect(addGroupMember(eng.id, joe.id)).resolves.toBeUndefined();
+  expect(sandbox().requests.map((r) => r.status)).toEqual([200, 409]);
+  expect(sandbox().groupMembers(eng.id).sort()).toEqual([joe.id, ann.id].sort());
 });
 
 test("membership: read finds it, or reports it gone; delete of a non-member (404) is success", async () => {
@@ -76,6 +90,7 @@ test("policy: assign is one PATCH; drift reads back; update re-assigns; delete c
   expect(sandbox().getUser(joe.id)?.travel_policy).toEqual({ id: standard.id, name: standard.name });
 
   sandbox().updateUser(joe.id, { travel_policy: null });
+  runtime.startNewCommand();
   const read = await policyAssignment.read(created.id, created.outs);
   expect(read.props).toEqual({ userId: joe.id, policyId: null });
   expect(await policyAssignment.diff(created.id, read.props, { userId: joe.id, policyId: standard.id })).toMatchObject({
@@ -118,6 +133,7 @@ test("policy: a user that is gone reads as gone and deletes as done; an unknown 
     .catch((e: unknown) => e)) as Error;
   expect(error.message).toMatch(/assign travel policy pol_missing joe@example.com .*400/);
   sandbox().deleteUser(joe.id);
+  runtime.startNewCommand(); // the refresh that notices is a later command
   expect(await policyAssignment.read(created.id, created.outs)).toEqual({});
   await expect(policyAssignment.delete(created.id, created.outs)).resolves.toBeUndefined();
 });

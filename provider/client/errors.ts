@@ -7,7 +7,11 @@
  */
 import { isAxiosError } from "axios";
 
-/** What a caller knows about the call that failed. */
+/**
+ * What a caller knows about the call that failed.
+ *
+ * @inline
+ */
 export interface RequestContext {
   /** A human name for the call, e.g. "create user" or "add group member". */
   operation: string;
@@ -17,14 +21,25 @@ export interface RequestContext {
 
 /** A failed TravelPerk API call. */
 export class TravelPerkError extends Error {
+  /** A human name for the call that failed, e.g. "create user" or "add member to group 42". */
   readonly operation: string;
+  /** The HTTP status of the answer; `0` when no answer arrived (see {@link NetworkError}). */
   readonly status: number;
+  /** Who the call was about (the user's e-mail where known); undefined for collection reads. */
   readonly subject?: string;
   /** The API's own explanation, when the answer carried one. */
   readonly detail?: string;
   /** Field-level reasons from a 400 answer (`{error, fields}`), when present. */
   readonly fields?: Record<string, string>;
 
+  /**
+   * Builds the error and its message; the message never contains a header or a token.
+   *
+   * @param context The call that failed and whom it was about.
+   * @param status The HTTP status of the answer; `0` when no answer arrived.
+   * @param detail The API's own explanation, when the answer carried one.
+   * @param fields Field-level reasons from a 400 answer, when present.
+   */
   constructor(context: RequestContext, status: number, detail?: string, fields?: Record<string, string>) {
     super(describe(context, status, detail, fields));
     this.name = new.target.name;

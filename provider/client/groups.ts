@@ -1,11 +1,15 @@
 /** `/groups` (departments) and their members. Membership is not part of the user object. */
 import { z } from "zod";
 import { ConflictError, NotFoundError } from "./errors";
+import { groupKey, knownMembers, learnMembers, noteMembership, readStarted, whileWriting } from "./knowledge";
 import { listAll, request } from "./request";
 import { opaqueId } from "./users";
 
+/** A TravelPerk group (a department), as {@link getGroup} returns it. */
 export interface Group {
+  /** The group's TravelPerk id. */
   id: string;
+  /** The group's name; an empty string when TravelPerk has none. */
   name: string;
 }
 
@@ -24,40 +28,66 @@ export async function listGroups(): Promise<Group[]> {
 
 /** The ids of a group's members. */
 export async function listGroupMembers(groupId: string): Promise<string[]> {
-  return listAll(`/groups/${encodeURIComponent(groupId)}/members`, wireMember, {
+  const seq = readStarted();
+  const members = await listAll(`/groups/${encodeURIComponent(groupId)}/members`, wireMember, {
     operation: "list group members",
     subject: `group ${groupId}`,
   });
+  learnMembers(groupId, members, seq);
+  return members;
+}
+
+const memberListings = new Map<string, Promise<string[]>>();
+
+/**
+ * A group's members for a refresh or a create: listed once per group per process (single-flight),
+ * then kept current by this process's own membership changes (see knowledge.ts).
+ */
+export async function groupMembers(groupId: string): Promise<ReadonlySet<string>> {
+  const known = knownMembers(groupId);
+  if (known) return known;
+  let listing = memberListings.get(groupId);
+  if (!listing) {
+    listing = listGroupMembers(groupId).finally(() => memberListings.delete(groupId));
+    memberListings.set(groupId, listing);
+  }
+  return knownMembers(groupId) ?? new Set(await listing);
 }
 
 /** Adds a member; an existing membership (409) is success. Safe to retry: a repeat answers 409. */
 export async function addGroupMember(groupId: string, userId: string, subject?: string): Promise<void> {
   try {
-    await request({
-      method: "POST",
-      path: `/groups/${encodeURIComponent(groupId)}/members`,
-      body: { user_id: userId },
-      schema: z.unknown(),
-      idempotent: true,
-      context: { operation: `add member to group ${groupId}`, subject: subject ?? userId },
-    });
+    await whileWriting(groupKey(groupId), () =>
+      request({
+        method: "POST",
+        path: `/groups/${encodeURIComponent(groupId)}/members`,
+        body: { user_id: userId },
+        schema: z.unknown(),
+        idempotent: true,
+        context: { operation: `add member to group ${groupId}`, subject: subject ?? userId },
+      }),
+    );
   } catch (error) {
-    if (error instanceof ConflictError && error.status === 409) return;
-    throw error;
+    if (!(error instanceof ConflictError && error.status === 409)) throw error;
   }
+  noteMembership(groupId, userId, true);
 }
 
 /** Removes a member; returns false when it was not a member (404), which callers treat as done. */
 export async function removeGroupMember(groupId: string, userId: string, subject?: string): Promise<boolean> {
   try {
-    await request({
-      method: "DELETE",
-      path: `/groups/${encodeURIComponent(groupId)}/members/${encodeURIComponent(userId)}`,
-      context: { operation: `remove member from group ${groupId}`, subject: subject ?? userId },
-    });
+    await whileWriting(groupKey(groupId), () =>
+      request({
+        method: "DELETE",
+        path: `/groups/${encodeURIComponent(groupId)}/members/${encodeURIComponent(userId)}`,
+        context: { operation: `remove member from group ${groupId}`, subject: subject ?? userId },
+      }),
+    );
+    noteMembership(groupId, userId, false);
     return true;
   } catch (error) {
-    if (error instanceof NotFoundError) return false;
-    throw error;
+    if (!(error instanceof NotFoundError)) throw error;
+    noteMembership(groupId, userId, false);
+    return false;
   }
 }

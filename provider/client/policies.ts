@@ -1,10 +1,14 @@
 /** `/travel_policies` and the assignment of a policy to a user (a PATCH of `travel_policy`). */
 import { z } from "zod";
+import { whileWriting } from "./knowledge";
 import { listAll, request } from "./request";
 import { opaqueId } from "./users";
 
+/** A TravelPerk travel policy, as {@link getTravelPolicy} returns it. */
 export interface TravelPolicy {
+  /** The policy's TravelPerk id. */
   id: string;
+  /** The policy's name; an empty string when TravelPerk has none. */
   name: string;
 }
 
@@ -25,14 +29,16 @@ export async function listTravelPolicies(): Promise<TravelPolicy[]> {
  * contract says it may not be settable in the create POST, so it is always a separate PATCH.
  */
 export async function setTravelPolicy(userId: string, policyId: string | null, subject?: string): Promise<void> {
-  await request({
-    method: "PATCH",
-    path: `/users/${encodeURIComponent(userId)}`,
-    body: { travel_policy: policyId === null ? null : { id: policyId } },
-    schema: z.record(z.string(), z.unknown()),
-    context: {
-      operation: policyId === null ? "unassign travel policy" : `assign travel policy ${policyId}`,
-      subject: subject ?? userId,
-    },
-  });
+  await whileWriting(userId, () =>
+    request({
+      method: "PATCH",
+      path: `/users/${encodeURIComponent(userId)}`,
+      body: { travel_policy: policyId === null ? null : { id: policyId } },
+      schema: z.record(z.string(), z.unknown()),
+      context: {
+        operation: policyId === null ? "unassign travel policy" : `assign travel policy ${policyId}`,
+        subject: subject ?? userId,
+      },
+    }),
+  );
 }

@@ -3,12 +3,13 @@
  * error mapping and answer validation. It lives at module level inside the provider process, so all
  * resources of a run share it; nothing here is captured into state.
  */
-import axios, { type AxiosInstance, type AxiosRequestConfig } from "axios";
+import axios, { isAxiosError, type AxiosAdapter, type AxiosInstance, type AxiosRequestConfig } from "axios";
 import axiosRetry from "axios-retry";
 import { z } from "zod";
 import { resolveSettings, type Credentials, type ResolvedSettings } from "../config";
 import { MalformedResponseError, toTravelPerkError, type RequestContext } from "./errors";
 import { isRetryable, retryDelayMs } from "./retry";
+import { RequestScheduler } from "./scheduler";
 import { packageVersion } from "../version";
 
 /** One request, as the typed collection functions describe it. */
@@ -28,6 +29,7 @@ interface Client {
   key: string;
   http: AxiosInstance;
   settings: ResolvedSettings;
+  scheduler: RequestScheduler;
 }
 
 let client: Client | undefined;
@@ -36,8 +38,18 @@ function authorization(credentials: Credentials): string {
   return credentials.kind === "accessToken" ? `Bearer ${credentials.token}` : `ApiKey ${credentials.key}`;
 }
 
+const isRateLimited = (outcome: unknown): boolean => isAxiosError(outcome) && outcome.response?.status === 429;
+
 function createClient(settings: ResolvedSettings, key: string): Client {
+  const scheduler = new RequestScheduler({
+    maxConcurrent: settings.maxConcurrentRequests,
+    maxPerSecond: settings.maxRequestsPerSecond,
+  });
+  // Every attempt, retries included, passes the scheduler: the transport is wrapped, not the call.
+  const transport = axios.getAdapter(axios.defaults.adapter);
+  const scheduled: AxiosAdapter = (config) => scheduler.run(() => transport(config), isRateLimited);
   const http = axios.create({
+    adapter: scheduled,
     baseURL: settings.apiUrl,
     timeout: settings.requestTimeoutMs,
     headers: { Accept: "application/json", "Api-Version": "1", "User-Agent": `pulumi-travelperk/${packageVersion()}` },
@@ -54,7 +66,7 @@ function createClient(settings: ResolvedSettings, key: string): Client {
     retryDelay: (attempt, error) => retryDelayMs(attempt, error, settings.retryBaseDelayMs),
     shouldResetTimeout: true,
   });
-  return { key, http, settings };
+  return { key, http, settings, scheduler };
 }
 
 /** The client for the settings in force now; rebuilt when they change (e.g. after `configure`). */
@@ -65,10 +77,17 @@ function current(): Client {
     settings.maxRetries,
     settings.retryBaseDelayMs,
     settings.requestTimeoutMs,
+    settings.maxConcurrentRequests,
+    settings.maxRequestsPerSecond,
   ]);
   if (!client || client.key !== key) client = createClient(settings, key);
   else client.settings = settings;
   return client;
+}
+
+/** The scheduler's counters (requests sent, 429s seen, peak concurrency), for benchmarks and logs. */
+export function schedulerStats(): RequestScheduler["stats"] | undefined {
+  return client?.scheduler.stats;
 }
 
 /** Sends one request and returns its validated answer; every failure becomes a TravelPerkError. */

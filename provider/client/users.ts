@@ -3,33 +3,68 @@
  * (snake_case, lenient) and the provider's model (camelCase).
  */
 import { z } from "zod";
+import { ensureSnapshot, knownUser, learnUsers, readStarted, whileWriting } from "./knowledge";
 import { listAll, request } from "./request";
 
 /** Roles TravelPerk knows. */
 export const ROLES = ["traveler", "travel_manager", "company_admin"] as const;
+/** A TravelPerk role: `traveler`, `travel_manager` or `company_admin`. */
 export type Role = (typeof ROLES)[number];
 /** Genders TravelPerk knows. */
 export const GENDERS = ["male", "female", "other"] as const;
+/** A gender as TravelPerk records it: `male`, `female` or `other`. */
 export type Gender = (typeof GENDERS)[number];
 
 /** The writable user fields, in the provider's words. `null` clears a field on PATCH. */
 export interface UserFields {
+  /** E-mail address, the user's login. */
   email: string;
+  /** Given name. */
   firstName: string;
+  /** Family name. */
   lastName: string;
+  /** The user's role. */
   role: Role;
+  /** Phone number in E.164 form, e.g. `+34600123456`. */
   phoneNumber: string;
+  /** ISO 639-1 language code, e.g. `en`. */
   language: string;
+  /** Gender. */
   gender: Gender;
+  /** Date of birth, `YYYY-MM-DD`. */
   dateOfBirth: string;
+  /** ISO 3166-1 alpha-2 country code, e.g. `ES`. */
   nationality: string;
+  /** Ids of the invoicing profiles the user may book on. */
   invoicingProfiles: string[];
+  /** Cost centre, free text. */
   costCenter: string;
+  /** TravelPerk id of the user's manager. */
   managerId: string;
+  /** Whether the account is active. */
   isActive: boolean;
 }
 
-/** A user as read from the API: only `id` and `email` are guaranteed, anything else may be null. */
+/**
+ * A user as read from the API: only `id` and `email` are guaranteed, anything else may be null.
+ *
+ * @interface
+ * @property id The user's TravelPerk id.
+ * @property email E-mail address, the user's login.
+ * @property travelPolicyId The id of the user's travel policy, or null.
+ * @property firstName Given name.
+ * @property lastName Family name.
+ * @property role The user's role.
+ * @property phoneNumber Phone number in E.164 form, e.g. `+34600123456`.
+ * @property language ISO 639-1 language code, e.g. `en`.
+ * @property gender Gender.
+ * @property dateOfBirth Date of birth, `YYYY-MM-DD`.
+ * @property nationality ISO 3166-1 alpha-2 country code, e.g. `ES`.
+ * @property invoicingProfiles Ids of the invoicing profiles the user may book on.
+ * @property costCenter Cost centre, free text.
+ * @property managerId TravelPerk id of the user's manager.
+ * @property isActive Whether the account is active.
+ */
 export type User = { id: string; email: string; travelPolicyId: string | null } & {
   [K in Exclude<keyof UserFields, "email">]: UserFields[K] | null;
 };
@@ -115,27 +150,53 @@ export function toWire(fields: Partial<{ [K in UserField]: UserFields[K] | null 
 const patchAnswer = z.record(z.string(), z.unknown());
 
 export async function getUser(id: string, subject?: string): Promise<User> {
+  const seq = readStarted();
   const wire = await request({
     method: "GET",
     path: `/users/${encodeURIComponent(id)}`,
     schema: wireUser,
     context: { operation: "read user", subject: subject ?? id },
   });
-  return fromWire(wire);
+  const user = fromWire(wire);
+  learnUsers([user], seq);
+  return user;
 }
 
+/** Every user, in pages of 200. What it reads is remembered for this process (see knowledge.ts). */
 export async function listUsers(): Promise<User[]> {
-  return (await listAll("/users", wireUser, { operation: "list users" })).map(fromWire);
+  const seq = readStarted();
+  const users = (await listAll("/users", wireUser, { operation: "list users" })).map(fromWire);
+  learnUsers(users, seq);
+  return users;
 }
 
-/** Finds a user by e-mail (case-insensitive) by paging: the API has no server-side filter. */
+/**
+ * A user for a refresh: the first call lists every user once (single-flight), later calls are served
+ * from that listing unless the user was written since; a user missing from it is asked for directly.
+ */
+export async function readUser(id: string, subject?: string): Promise<User> {
+  await ensureSnapshot(listUsers);
+  return knownUser(id) ?? getUser(id, subject);
+}
+
+let latestListing: { startedAt: number; users: Promise<User[]> } | undefined;
+
+/**
+ * Finds a user by e-mail (case-insensitive) by paging: the API has no server-side filter. The listing
+ * is always one that started after this call (never remembered facts), but concurrent callers share it.
+ */
 export async function findUserByEmail(email: string): Promise<User | undefined> {
+  const askedAt = readStarted();
+  if (!latestListing || latestListing.startedAt < askedAt) {
+    latestListing = { startedAt: readStarted(), users: listUsers() };
+  }
   const wanted = email.toLowerCase();
-  return (await listUsers()).find((user) => user.email.toLowerCase() === wanted);
+  return (await latestListing.users).find((user) => user.email.toLowerCase() === wanted);
 }
 
 /** POST /users. Never retried blindly after a 5xx or lost answer: see `resources/user.ts` create. */
 export async function createUser(fields: Partial<UserFields> & Pick<UserFields, "email">): Promise<User> {
+  const seq = readStarted();
   const wire = await request({
     method: "POST",
     path: "/users",
@@ -143,36 +204,44 @@ export async function createUser(fields: Partial<UserFields> & Pick<UserFields, 
     schema: wireUser,
     context: { operation: "create user", subject: fields.email },
   });
-  return fromWire(wire);
+  const user = fromWire(wire);
+  learnUsers([user], seq);
+  return user;
 }
 
 /** PATCH /users/{id}: only the given fields change. The answer is not the full user. */
 export async function updateUser(id: string, fields: Parameters<typeof toWire>[0], subject?: string): Promise<void> {
-  await request({
-    method: "PATCH",
-    path: `/users/${encodeURIComponent(id)}`,
-    body: toWire(fields),
-    schema: patchAnswer,
-    context: { operation: "update user", subject: subject ?? id },
-  });
+  await whileWriting(id, () =>
+    request({
+      method: "PATCH",
+      path: `/users/${encodeURIComponent(id)}`,
+      body: toWire(fields),
+      schema: patchAnswer,
+      context: { operation: "update user", subject: subject ?? id },
+    }),
+  );
 }
 
 /** PATCH is_active=false: offboarding that keeps the audit trail. */
 export async function deactivateUser(id: string, subject?: string): Promise<void> {
-  await request({
-    method: "PATCH",
-    path: `/users/${encodeURIComponent(id)}`,
-    body: { is_active: false },
-    schema: patchAnswer,
-    context: { operation: "deactivate user", subject: subject ?? id },
-  });
+  await whileWriting(id, () =>
+    request({
+      method: "PATCH",
+      path: `/users/${encodeURIComponent(id)}`,
+      body: { is_active: false },
+      schema: patchAnswer,
+      context: { operation: "deactivate user", subject: subject ?? id },
+    }),
+  );
 }
 
 /** DELETE /users/{id}: permanent and irreversible. */
 export async function deleteUser(id: string, subject?: string): Promise<void> {
-  await request({
-    method: "DELETE",
-    path: `/users/${encodeURIComponent(id)}`,
-    context: { operation: "delete user", subject: subject ?? id },
-  });
+  await whileWriting(id, () =>
+    request({
+      method: "DELETE",
+      path: `/users/${encodeURIComponent(id)}`,
+      context: { operation: "delete user", subject: subject ?? id },
+    }),
+  );
 }

@@ -4,7 +4,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { NotFoundError } from "../client/errors";
-import { addGroupMember, listGroupMembers, removeGroupMember } from "../client/groups";
+import { addGroupMember, groupMembers, removeGroupMember } from "../client/groups";
 import membershipProvider from "../entry/group-membership";
 import { namingUser } from "./subject";
 import { checkInputs, containsUnknown, opaqueIdInput } from "./validation";
@@ -40,21 +40,24 @@ export const groupMembershipProviderImpl: Required<Omit<pulumi.dynamic.ResourceP
 
   async create(props) {
     const { groupId, userId } = props as GroupMembershipState;
+    // The group's member list is read once per process: an adopted user already in it costs no write.
+    // When it cannot be read, the POST below reports why (404 for an unknown group, naming the user).
+    const members = await groupMembers(groupId).catch(() => undefined);
     // 409 (already a member) counts as success inside addGroupMember.
-    await namingUser(userId, () => addGroupMember(groupId, userId));
+    if (!members?.has(userId)) await namingUser(userId, () => addGroupMember(groupId, userId));
     return { id: `${groupId}:${userId}`, outs: { groupId, userId } };
   },
 
   async read(id, props) {
     const { groupId, userId } = props as GroupMembershipState;
-    let members: string[];
+    let members: ReadonlySet<string>;
     try {
-      members = await listGroupMembers(groupId);
+      members = await groupMembers(groupId);
     } catch (error) {
       if (error instanceof NotFoundError) return {}; // the group is gone, and the membership with it
       throw error;
     }
-    return members.includes(userId) ? { id, props: { groupId, userId }, inputs: { groupId, userId } } : {};
+    return members.has(userId) ? { id, props: { groupId, userId }, inputs: { groupId, userId } } : {};
   },
 
   update(_id, _olds, news) {
@@ -77,6 +80,13 @@ export class GroupMembership extends pulumi.dynamic.Resource {
   /** The user's TravelPerk id. */
   declare readonly userId: pulumi.Output<string>;
 
+  /**
+   * Declares a membership.
+   *
+   * @param name The resource's unique name in the Pulumi program.
+   * @param args The group and the user.
+   * @param opts Pulumi resource options (`parent`, `dependsOn`, `protect`, …). Default: none.
+   */
   constructor(name: string, args: GroupMembershipArgs, opts?: pulumi.CustomResourceOptions) {
     super(membershipProvider, name, { ...args }, opts, "travelperk", "GroupMembership");
   }

@@ -5,7 +5,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import { NotFoundError } from "../client/errors";
 import { setTravelPolicy } from "../client/policies";
-import { getUser } from "../client/users";
+import { knownUser } from "../client/knowledge";
+import { readUser } from "../client/users";
 import policyProvider from "../entry/policy-assignment";
 import { namingUser } from "./subject";
 import { checkInputs, containsUnknown, opaqueIdInput } from "./validation";
@@ -41,14 +42,17 @@ export const policyAssignmentProviderImpl: Required<Omit<pulumi.dynamic.Resource
 
   async create(props) {
     const { userId, policyId } = props as PolicyAssignmentInputs;
-    await namingUser(userId, () => setTravelPolicy(userId, policyId));
+    // An adopted user may hold the policy already (this process just read it): no write then.
+    if (knownUser(userId)?.travelPolicyId !== policyId) {
+      await namingUser(userId, () => setTravelPolicy(userId, policyId));
+    }
     return { id: userId, outs: { userId, policyId } };
   },
 
   async read(id, props) {
     const { userId } = props as PolicyAssignmentInputs;
     try {
-      const user = await getUser(userId);
+      const user = await readUser(userId);
       // A policy changed or cleared outside Pulumi shows as drift; the next `up` assigns it again.
       const current = { userId, policyId: user.travelPolicyId };
       return { id, props: current, inputs: current };
@@ -81,6 +85,13 @@ export class PolicyAssignment extends pulumi.dynamic.Resource {
   /** The assigned travel policy's TravelPerk id. */
   declare readonly policyId: pulumi.Output<string>;
 
+  /**
+   * Declares a user's travel policy.
+   *
+   * @param name The resource's unique name in the Pulumi program.
+   * @param args The user and the policy.
+   * @param opts Pulumi resource options (`parent`, `dependsOn`, `protect`, …). Default: none.
+   */
   constructor(name: string, args: PolicyAssignmentArgs, opts?: pulumi.CustomResourceOptions) {
     super(policyProvider, name, { ...args }, opts, "travelperk", "PolicyAssignment");
   }

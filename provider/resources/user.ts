@@ -16,6 +16,7 @@ import {
   deleteUser,
   findUserByEmail,
   getUser,
+  readUser,
   updateUser,
   type Gender,
   type Role,
@@ -42,6 +43,7 @@ import { z } from "zod";
 
 /** What happens to the TravelPerk user when the resource is deleted. */
 export const ON_DELETE = ["deactivate", "delete", "retain"] as const;
+/** What deleting a {@link User} does: `deactivate` (the default), `delete` or `retain`. */
 export type OnDelete = (typeof ON_DELETE)[number];
 
 /** Arguments of a {@link User}. */
@@ -80,17 +82,29 @@ export interface UserArgs {
 
 /** The user fields' validation, shared with the roster file's schema. */
 export const userFieldShape = {
+  /** E-mail address, the user's TravelPerk login; compared case-insensitively. Required. */
   email: emailInput,
+  /** Given name. Required. */
   firstName: nonEmptyString,
+  /** Family name. Required. */
   lastName: nonEmptyString,
+  /** `traveler`, `travel_manager` or `company_admin`. Default: not managed. */
   role: enumInput(ROLES).optional(),
+  /** Phone number in E.164 form, e.g. `+34600123456`. Default: not managed. */
   phoneNumber: phoneInput.optional(),
+  /** ISO 639-1 language code, e.g. `en`. Default: not managed. */
   language: languageInput.optional(),
+  /** `male`, `female` or `other`. Default: not managed. */
   gender: enumInput(GENDERS).optional(),
+  /** Date of birth, `YYYY-MM-DD`, not in the future. Default: not managed. */
   dateOfBirth: pastDateInput.optional(),
+  /** ISO 3166-1 alpha-2 country code, e.g. `ES`. Default: not managed. */
   nationality: countryInput.optional(),
+  /** Ids of the invoicing profiles the user may book on. Default: not managed. */
   invoicingProfiles: z.array(opaqueIdInput, { error: "must be a list of invoicing profile ids" }).optional(),
+  /** Cost centre, free text. Default: not managed. */
   costCenter: z.string({ error: "must be a string" }).optional(),
+  /** TravelPerk id of the user's manager. Default: not managed. */
   managerId: opaqueIdInput.optional(),
 };
 
@@ -182,6 +196,12 @@ async function postUser(fields: Partial<UserFields> & { email: string }): Promis
 
 /** Raised when an active user with the declared e-mail exists and adoption was not asked for. */
 export class UserExistsError extends Error {
+  /**
+   * Names the account and says how to adopt it.
+   *
+   * @param email The declared e-mail.
+   * @param id The TravelPerk id of the existing account.
+   */
   constructor(email: string, id: string) {
     super(
       `TravelPerk user ${email} already exists and is active (id ${id}). To manage this user with Pulumi, ` +
@@ -193,12 +213,47 @@ export class UserExistsError extends Error {
 }
 
 /** After a 422/409 on create: the existing user to take over, or an error saying why not. */
-async function existingUserToManage(inputs: UserInputs, conflict: TravelPerkError): Promise<ApiUser> {
+async function existingUserToManage(
+  inputs: UserInputs & Record<string, unknown>,
+  conflict: TravelPerkError,
+): Promise<ApiUser> {
   const existing = await findUserByEmail(inputs.email);
   if (!existing) throw conflict;
   const ours = uncertainPosts.has(inputs.email.toLowerCase());
   if (existing.isActive === false || inputs.adoptExisting || ours) return existing;
+  // A run that crashed after its POST leaves an account Pulumi never recorded; the next run meets it
+  // here. An account that already matches every declared field is that one, or indistinguishable.
+  if (changedFields(existing, inputs).length === 0) {
+    console.warn(
+      `warning: TravelPerk user ${inputs.email} (id ${existing.id}) already existed with exactly the declared ` +
+        `fields; it is now managed by this stack (an earlier run was probably interrupted after creating it).`,
+    );
+    return existing;
+  }
   throw new UserExistsError(inputs.email, existing.id);
+}
+
+/** E-mails (lower-cased) that a resource of this process created or took over: two may not share one. */
+const claimedEmails = new Set<string>();
+
+/** Raised when two User resources in one program declare the same e-mail. */
+export class DuplicateUserError extends Error {
+  constructor(email: string) {
+    super(`Two User resources declare the e-mail ${email}; a TravelPerk account can be managed by one resource only.`);
+    this.name = "DuplicateUserError";
+  }
+}
+
+/** Forgets what this process remembered of earlier creates (a new command, in tests). */
+export function forgetCreates(): void {
+  claimedEmails.clear();
+  uncertainPosts.clear();
+}
+
+function claim(email: string): void {
+  const key = email.toLowerCase();
+  if (claimedEmails.has(key)) throw new DuplicateUserError(email);
+  claimedEmails.add(key);
 }
 
 /**
@@ -250,6 +305,7 @@ export const userProviderImpl: Required<Omit<pulumi.dynamic.ResourceProvider, "c
     const fields = pick(inputs, declared) as Partial<UserFields> & { email: string };
     // A new account is active by default: is_active is sent only to create it deactivated.
     if (fields.isActive === true) delete fields.isActive;
+    claim(inputs.email);
     let user: ApiUser;
     try {
       user = await postUser(fields);
@@ -269,7 +325,7 @@ export const userProviderImpl: Required<Omit<pulumi.dynamic.ResourceProvider, "c
     const olds = (props ?? {}) as Record<string, unknown>;
     let user: ApiUser;
     try {
-      user = await getUser(id, olds.email as string | undefined);
+      user = await readUser(id, olds.email as string | undefined);
     } catch (error) {
       if (error instanceof NotFoundError) return {}; // deleted outside Pulumi: gone from state
       throw error;
@@ -324,24 +380,44 @@ const OUTPUT_KEYS = Object.fromEntries(
 export class User extends pulumi.dynamic.Resource {
   /** The user's e-mail as TravelPerk holds it. */
   declare readonly email: pulumi.Output<string>;
+  /** Given name. */
   declare readonly firstName: pulumi.Output<string>;
+  /** Family name. */
   declare readonly lastName: pulumi.Output<string>;
+  /** The user's role as TravelPerk holds it; undefined when `role` is not managed. */
   declare readonly role: pulumi.Output<Role | undefined>;
+  /** Phone number (E.164); undefined when not managed. */
   declare readonly phoneNumber: pulumi.Output<string | undefined>;
+  /** ISO 639-1 language code; undefined when not managed. */
   declare readonly language: pulumi.Output<string | undefined>;
+  /** Gender; undefined when not managed. */
   declare readonly gender: pulumi.Output<Gender | undefined>;
+  /** Date of birth, `YYYY-MM-DD`; undefined when not managed. */
   declare readonly dateOfBirth: pulumi.Output<string | undefined>;
+  /** ISO 3166-1 alpha-2 country code; undefined when not managed. */
   declare readonly nationality: pulumi.Output<string | undefined>;
+  /** Ids of the user's invoicing profiles; undefined when not managed. */
   declare readonly invoicingProfiles: pulumi.Output<string[] | undefined>;
+  /** Cost centre; undefined when not managed. */
   declare readonly costCenter: pulumi.Output<string | undefined>;
+  /** TravelPerk id of the user's manager; undefined when not managed. */
   declare readonly managerId: pulumi.Output<string | undefined>;
   /** Whether the account is active in TravelPerk. */
   declare readonly isActive: pulumi.Output<boolean>;
   /** The id of the travel policy TravelPerk has assigned (see `PolicyAssignment`), or null. */
   declare readonly travelPolicyId: pulumi.Output<string | null>;
+  /** What deleting the resource does: `deactivate`, `delete` or `retain` (see {@link UserArgs.onDelete}). */
   declare readonly onDelete: pulumi.Output<OnDelete>;
+  /** Whether an existing active account with this e-mail may be adopted (see {@link UserArgs.adoptExisting}). */
   declare readonly adoptExisting: pulumi.Output<boolean>;
 
+  /**
+   * Declares a user.
+   *
+   * @param name The resource's unique name in the Pulumi program (not the e-mail: keep it when the e-mail changes).
+   * @param args The user's fields and lifecycle settings; see {@link UserArgs} for each default.
+   * @param opts Pulumi resource options (`parent`, `dependsOn`, `protect`, …). Default: none.
+   */
   constructor(name: string, args: UserArgs, opts?: pulumi.CustomResourceOptions) {
     super(userProvider, name, { ...OUTPUT_KEYS, ...args }, opts, "travelperk", "User");
   }

@@ -40,6 +40,13 @@ export class Roster extends pulumi.ComponentResource {
   /** Settles once every child is registered; rejects with a RosterError when the roster is invalid. */
   readonly ready: Promise<Record<string, pulumi.Output<string>>>;
 
+  /**
+   * Declares the roster's people as child resources.
+   *
+   * @param name The component's unique name in the Pulumi program.
+   * @param args The roster: a `file`, or `people` (and `defaults`) inline.
+   * @param opts Pulumi component options (`parent`, `providers`, `protect`, …). Default: none.
+   */
   constructor(name: string, args: RosterArgs, opts?: pulumi.ComponentResourceOptions) {
     super(ROSTER_TYPE, name, {}, opts);
     this.ready = this.declareChildren(args);

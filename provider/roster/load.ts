@@ -12,8 +12,11 @@ import { rosterFileSchema, type RosterFile } from "./schema";
 
 /** Raised when a roster is invalid; `problems` holds one line per problem. */
 export class RosterError extends Error {
+  /** Builds the error; its message lists every problem, one per line. */
   constructor(
+    /** What was read: the file path, or "roster" for inline people. */
     readonly source: string,
+    /** One line per problem, each naming the place: `roster.yaml:42 people[7].email: …`. */
     readonly problems: string[],
   ) {
     super(
@@ -23,12 +26,28 @@ export class RosterError extends Error {
   }
 }
 
+/**
+ * A key or list index in a path into the roster, e.g. `people`, `7`, `email`.
+ *
+ * @inline
+ */
 type PathItem = string | number;
 
-/** A parsed roster and a way to name the place of a path in it (`roster.yaml:42`). */
+/**
+ * A parsed roster and a way to name the place of a path in it (`roster.yaml:42`).
+ *
+ * @inline
+ */
 export interface ParsedRoster {
+  /** The roster, schema-checked. */
   roster: RosterFile;
+  /** What was read: the file path, or "roster" for inline people. */
   source: string;
+  /**
+   * Names the place of a path in the source, e.g. `["people", 7, "email"]` → `roster.yaml:42`.
+   *
+   * @param path Keys and list indexes from the top of the roster.
+   */
   where: (path: readonly PathItem[]) => string;
 }
 
@@ -49,7 +68,13 @@ function schemaProblems(issues: z.core.$ZodIssue[], where: (p: readonly PathItem
   });
 }
 
-/** Parses and schema-checks roster text. `source` names it in messages (a file path, or "roster"). */
+/**
+ * Parses and schema-checks roster text.
+ *
+ * @param text The roster, as YAML.
+ * @param source What names the text in messages: a file path, or "roster".
+ * @throws {@link RosterError} listing every problem, each with its line.
+ */
 export function parseRoster(text: string, source: string): ParsedRoster {
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false });
@@ -71,7 +96,12 @@ export function parseRoster(text: string, source: string): ParsedRoster {
   return { roster: parsed.data, source, where };
 }
 
-/** Reads and schema-checks a roster file. */
+/**
+ * Reads and schema-checks a roster file.
+ *
+ * @param file The file's path.
+ * @throws {@link RosterError} listing every problem, each with its line.
+ */
 export function readRosterFile(file: string): ParsedRoster {
   let text: string;
   try {

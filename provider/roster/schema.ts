@@ -16,22 +16,29 @@ const reference = nonEmptyString.describe("A name (case-insensitive) or a Travel
 /** One person in the roster. */
 export const personSchema = z
   .strictObject({
+    /** Stable identity of the person in Pulumi state. Default: the e-mail, lower-cased. Keep it when the e-mail changes. */
     key: nonEmptyString
       .optional()
       .describe(
         "Stable identity of the person in Pulumi state (default: the e-mail, lower-cased). Keep it when the e-mail changes.",
       ),
     ...personUserFields,
+    /** Travel policy, by name (case-insensitive) or TravelPerk id. Default: `defaults.travelPolicy`, else not managed. */
     travelPolicy: reference.optional().describe("Travel policy name or id (default: defaults.travelPolicy)"),
+    /** Groups (departments), by name (case-insensitive) or TravelPerk id. Default: none. */
     groups: z
       .array(reference, { error: "must be a list of group names or ids" })
       .optional()
       .describe("Groups (departments) by name or id"),
+    /** The manager: the e-mail of someone in this roster, or a TravelPerk user id. Default: not managed. */
     manager: nonEmptyString.optional().describe("The manager's e-mail (someone in this roster) or TravelPerk user id"),
+    /** Whether the account is active. Default: `true`. */
     isActive: booleanInput().optional().describe("Whether the account is active (default true)"),
+    /** What removing the person does: `deactivate`, `delete` or `retain`. Default: `defaults.onDelete`, else `deactivate`. */
     onDelete: enumInput(ON_DELETE)
       .optional()
       .describe("What removing the person does: deactivate (default), delete or retain"),
+    /** Manage an existing active account with this e-mail instead of failing. Default: `defaults.adoptExisting`, else `false`. */
     adoptExisting: booleanInput()
       .optional()
       .describe("Manage an existing active account with this e-mail (default: defaults.adoptExisting, else false)"),
@@ -41,10 +48,15 @@ export const personSchema = z
 /** Roster-wide defaults, applied to each person who does not say otherwise. */
 export const defaultsSchema = z
   .strictObject({
+    /** Default of each person's `adoptExisting`. Default: `false`. */
     adoptExisting: booleanInput().optional(),
+    /** Default of each person's `onDelete`. Default: `deactivate`. */
     onDelete: enumInput(ON_DELETE).optional(),
+    /** Default travel policy, by name or id. Default: none (policies not managed). */
     travelPolicy: reference.optional(),
+    /** Default role. Default: none (roles not managed). */
     role: enumInput(ROLES).optional(),
+    /** Default ISO 639-1 language code. Default: none (languages not managed). */
     language: userFieldShape.language,
   })
   .describe("Defaults for every person");
@@ -52,14 +64,27 @@ export const defaultsSchema = z
 /** The whole file. */
 export const rosterFileSchema = z
   .strictObject({
+    /** The JSON Schema an editor validates the file with, e.g. `node_modules/pulumi-travelperk/schema/roster.schema.json`. Ignored. */
     $schema: z.string().optional(),
+    /** Defaults for every person. Default: none. */
     defaults: defaultsSchema.optional(),
+    /** The people on the roster. Required. */
     people: z.array(personSchema, { error: "must be a list of people" }),
   })
   .describe("A TravelPerk roster for pulumi-travelperk");
 
+/**
+ * One person of a roster, as written in the file or given inline to a {@link Roster}.
+ *
+ * @interface
+ */
 export type PersonInput = z.input<typeof personSchema>;
 export type Person = z.output<typeof personSchema>;
+/**
+ * Roster-wide defaults, applied to each person who does not say otherwise.
+ *
+ * @interface
+ */
 export type RosterDefaults = z.output<typeof defaultsSchema>;
 export type RosterFile = z.output<typeof rosterFileSchema>;
 

@@ -7,13 +7,21 @@
 
 /** One step the engine planned or applied, from whichever source. */
 export interface PlannedStep {
+  /** The engine's operation: `create`, `update`, `replace`, `delete`, `same`, … */
   op: string;
+  /** The resource's URN. */
   urn: string;
+  /** The resource's type token, e.g. `pulumi-nodejs:dynamic/travelperk:User` or `travelperk:index:Roster`. */
   type: string;
+  /** The resource's name: the last segment of the URN. */
   name: string;
+  /** The resource's id before the step, when it existed. */
   oldId?: string;
+  /** The resource's inputs before the step, when it existed. */
   oldInputs?: Record<string, unknown>;
+  /** The resource's outputs before the step, when it existed. */
   oldOutputs?: Record<string, unknown>;
+  /** The resource's inputs after the step, unless it is deleted. */
   newInputs?: Record<string, unknown>;
   /** Top-level keys that differ, as the engine reports them. */
   diffs: string[];
@@ -51,7 +59,11 @@ function fromMetadata(m: StepMetadata): PlannedStep {
   };
 }
 
-/** Steps from engine events (the Automation API's `onEvent`, or `--event-log` lines parsed as JSON). */
+/**
+ * Steps from engine events (the Automation API's `onEvent`, or `--event-log` lines parsed as JSON).
+ *
+ * @param events Engine events; those without resource step metadata are skipped.
+ */
 export function stepsFromEngineEvents(events: readonly unknown[]): PlannedStep[] {
   const steps: PlannedStep[] = [];
   for (const event of events) {
@@ -61,7 +73,11 @@ export function stepsFromEngineEvents(events: readonly unknown[]): PlannedStep[]
   return steps;
 }
 
-/** Steps from the text of an `--event-log` file (one JSON engine event per line). */
+/**
+ * Steps from the text of an `--event-log` file (one JSON engine event per line).
+ *
+ * @param text The file's text.
+ */
 export function stepsFromEventLog(text: string): PlannedStep[] {
   const events = text
     .split("\n")
@@ -70,7 +86,11 @@ export function stepsFromEventLog(text: string): PlannedStep[] {
   return stepsFromEngineEvents(events);
 }
 
-/** Steps from `pulumi preview --json` output. */
+/**
+ * Steps from `pulumi preview --json` output.
+ *
+ * @param json The output, parsed.
+ */
 export function stepsFromPreviewJson(json: unknown): PlannedStep[] {
   type JsonState = { type?: string; id?: string; inputs?: Record<string, unknown>; outputs?: Record<string, unknown> };
   const steps =
@@ -93,22 +113,45 @@ export function stepsFromPreviewJson(json: unknown): PlannedStep[] {
 
 /** What happens to one person. */
 export interface PersonChange {
+  /** The person's key: the name of their `User` resource. */
   key: string;
+  /** The person's e-mail (the key when no e-mail is known). */
   email: string;
   /** Field changes of the user (changed people). */
-  fields: { field: string; from: unknown; to: unknown }[];
+  fields: {
+    /** The field's name, e.g. `role`. */
+    field: string;
+    /** The value before the change; undefined when the field was not set. */
+    from: unknown;
+    /** The value after the change; undefined when the field is no longer set. */
+    to: unknown;
+  }[];
+  /** Groups the person joins, by name where known, else by id. */
   joins: string[];
+  /** Groups the person leaves, by name where known, else by id. */
   leaves: string[];
+  /**
+   * The travel policy change, by name where known, else by id; undefined when the policy does not change.
+   *
+   * @property __type.from The policy before; undefined when none was assigned.
+   * @property __type.to The policy after; undefined when it is removed.
+   */
   policy?: { from?: string; to?: string };
   /** For offboarded people: what the provider does to the account. */
   offboard?: "deactivated" | "deleted" | "retained";
+  /** First and last name, when the inputs hold them. */
   name?: string;
+  /** The role, when the inputs declare one. */
   role?: string;
 }
 
+/** What a preview or update does to the roster: who is added, changed and offboarded, each sorted by e-mail. */
 export interface RosterSummary {
+  /** People who get a new (or reactivated or adopted) account. */
   added: PersonChange[];
+  /** People whose fields, groups or travel policy change. */
   changed: PersonChange[];
+  /** People removed from the roster: deactivated, deleted or retained according to their `onDelete`. */
   offboarded: PersonChange[];
   /** People managed before this change (User resources in the old state). */
   peopleBefore: number;
@@ -128,7 +171,12 @@ function ownerKey(step: PlannedStep, keyById: Map<string, string>): string {
   return (userId && keyById.get(userId)) ?? step.name.split("/")[0];
 }
 
-/** Builds the summary. `labels` maps policy and group ids to names, when known. */
+/**
+ * Builds the summary.
+ *
+ * @param steps The planned or applied steps, from one of the `stepsFrom…` functions.
+ * @param labels Policy and group names by id, when known. Default: none (ids are shown).
+ */
 export function summarize(
   steps: readonly PlannedStep[],
   labels: ReadonlyMap<string, string> = new Map(),
@@ -217,13 +265,23 @@ export function summarize(
 
 /** The offboarding guard: `max` is a count ("5") or a share of the people managed before ("10%"). */
 export interface GuardResult {
+  /** Whether more people are offboarded than the limit allows: the change should be refused. */
   tripped: boolean;
+  /** The most people that may be offboarded, as computed from the rule. */
   limit: number;
+  /** E-mails of the people being deactivated or deleted (retained people are not counted). */
   offboarding: string[];
+  /** The rule as given, e.g. `5` or `10%`. */
   rule: string;
 }
 
-/** Parses and applies `--max-offboard`. Retained people are not offboarded: their accounts stay as they are. */
+/**
+ * Parses and applies `--max-offboard`. Retained people are not offboarded: their accounts stay as they are.
+ *
+ * @param summary The summary to check.
+ * @param max A number of people (`"5"`) or a share of the people managed before (`"10%"`).
+ * @throws Error when `max` is neither.
+ */
 export function offboardGuard(summary: RosterSummary, max: string): GuardResult {
   const match = /^\s*(\d+(?:\.\d+)?)\s*(%?)\s*$/.exec(max);
   if (!match)
@@ -253,7 +311,13 @@ function details(p: PersonChange): string[] {
   return lines;
 }
 
-/** Renders the summary (and the guard's verdict) as Markdown for a pull-request comment. */
+/**
+ * Renders the summary (and the guard's verdict) as Markdown for a pull-request comment.
+ *
+ * @param summary The summary to render.
+ * @param guard The guard's verdict, when a guard was applied. Default: none.
+ * @param title The heading's title. Default: `"TravelPerk roster"`.
+ */
 export function summaryMarkdown(summary: RosterSummary, guard?: GuardResult, title = "TravelPerk roster"): string {
   const { added, changed, offboarded } = summary;
   const out: string[] = [
