@@ -6,7 +6,7 @@ import tseslint from "typescript-eslint";
 
 export default defineConfig(
   {
-    ignores: ["dist/**", "coverage/**", ".demo/**", ".pulumi-state/**", ".sandbox/**"],
+    ignores: ["dist/**", "coverage/**", ".demo/**", ".pulumi-state/**", ".sandbox/**", "docs/**"],
   },
   {
     linterOptions: { reportUnusedDisableDirectives: "error" },

@@ -7,6 +7,7 @@
  */
 import type * as pulumi from "@pulumi/pulumi";
 import { forgetAll } from "./client/knowledge";
+import { resetClient } from "./client/request";
 import { setStackConfig } from "./config";
 import { clearLookupCache } from "./lookups";
 import { forgetCreates } from "./resources/user";
@@ -29,5 +30,6 @@ export function configure(req: pulumi.dynamic.ConfigureRequest): Promise<void> {
 export function startNewCommand(): void {
   forgetAll();
   forgetCreates();
+  resetClient();
   clearLookupCache();
 }

@@ -3,12 +3,13 @@
 import { parseArgs } from "node:util";
 import { startSandbox } from "./server";
 
-const USAGE = `usage: cli.js [--port N] [--host H] [--persist FILE] [--rate-limit N] [--fault-rate F] [--lost-response-rate F]
+const USAGE = `usage: cli.js [--port N] [--host H] [--persist FILE] [--rate-limit N] [--fault-rate F] [--too-many-requests-rate F] [--lost-response-rate F]
               [--latency MS] [--token-lifetime S] [--access-token T] [--api-key K] [--json]`;
 const NUMBERS = {
   port: "port",
   "rate-limit": "rateLimit",
   "fault-rate": "faultRate",
+  "too-many-requests-rate": "tooManyRequestsRate",
   "lost-response-rate": "lostResponseRate",
   latency: "latencyMs",
   "token-lifetime": "tokenLifetimeSeconds",

@@ -28,6 +28,7 @@ export interface SandboxOptions {
   rateLimit?: number; // requests per second per credential (token bucket, burst max(1, rateLimit)); 0/undefined = unlimited
   rateLimitHeaders?: boolean; // 429s carry Retry-After and X-RateLimit-Reset; default false: the contract does not promise them
   faultRate?: number; // 0..1: chance that a REST request answers 500 without being processed
+  tooManyRequestsRate?: number; // 0..1: chance that a REST request answers 429 without being processed, whatever the pace
   lostResponseRate?: number; // 0..1: chance that a REST write is committed, then its connection destroyed unanswered
   latencyMs?: number; // added before answering each REST, SCIM and OAuth request
   persistFile?: string; // JSON state file: loaded at start when present, written after writes and on stop
@@ -52,6 +53,7 @@ const KNOBS = [
   "rateLimit",
   "rateLimitHeaders",
   "faultRate",
+  "tooManyRequestsRate",
   "lostResponseRate",
   "latencyMs",
   "tokenLifetimeSeconds",
@@ -68,6 +70,7 @@ function checkKnobs(o: Partial<SandboxOptions>): void {
     latencyMs: Infinity,
     tokenLifetimeSeconds: Infinity,
     faultRate: 1,
+    tooManyRequestsRate: 1,
     lostResponseRate: 1,
   };
   for (const [name, max] of Object.entries(ranges)) {
@@ -301,6 +304,8 @@ export class SandboxServer {
     if (denied) return { reply: denied };
     const wait = this.takeToken(auth);
     if (wait !== undefined) return { reply: this.rateLimited(wait), fault: "rate_limited" };
+    if (area === "rest" && this.roll(this.opts.tooManyRequestsRate))
+      return { reply: this.rateLimited(1), fault: "rate_limited" };
     const planned = area === "rest" && this.opts.faultWhen?.(req.method, sub) === true;
     if (planned || (area === "rest" && this.roll(this.opts.faultRate)))
       return { reply: fail(500, "internal server error"), fault: "server_error" };

@@ -85,6 +85,11 @@ function current(): Client {
   return client;
 }
 
+/** Drops the client and its scheduler (what the pace learned); the next request builds them afresh. */
+export function resetClient(): void {
+  client = undefined;
+}
+
 /** The scheduler's counters (requests sent, 429s seen, peak concurrency), for benchmarks and logs. */
 export function schedulerStats(): RequestScheduler["stats"] | undefined {
   return client?.scheduler.stats;

@@ -1,0 +1,729 @@
+/**
+ * The example GitHub Actions workflows (examples/github-actions): valid against the Actions workflow
+ * schema (@action-validator/core), with a broken copy as a control; every TravelPerk step is
+ * `npx pulumi-travelperk <command>` with flags the real CLI defines; and the steps' shell scripts run
+ * under bash as the runner runs them (`shell: bash`), with stubs for npx, npm and gh, to check exit codes,
+ * comments, job summaries and the drift issue.
+ */
+import { spawnSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { validateWorkflow, type ValidationError, type ValidationState } from "@action-validator/core";
+import { parse, stringify } from "yaml";
+import { buildCli } from "../provider/cli/main";
+
+const DIR = path.resolve(__dirname, "../examples/github-actions");
+const FILES = ["roster-preview.yml", "roster-apply.yml", "roster-drift.yml"] as const;
+type File = (typeof FILES)[number];
+
+interface Step {
+  id?: string;
+  name?: string;
+  uses?: string;
+  run?: string;
+  if?: string;
+  with?: Record<string, unknown>;
+  env?: Record<string, unknown>;
+}
+interface Job {
+  "runs-on": string;
+  env?: Record<string, unknown>;
+  steps: Step[];
+}
+interface Workflow {
+  on: Record<string, unknown>;
+  permissions: Record<string, string>;
+  concurrency?: { group: string; "cancel-in-progress"?: boolean };
+  defaults?: { run?: { shell?: string } };
+  env?: Record<string, unknown>;
+  jobs: Record<string, Job>;
+}
+
+const source = (file: File) => fs.readFileSync(path.join(DIR, file), "utf8");
+const workflow = (file: File) => parse(source(file)) as Workflow;
+const allSteps = (wf: Workflow) => Object.values(wf.jobs).flatMap((job) => job.steps);
+
+/** Validates, keeping the validator's console warnings (it cannot check `paths` globs) out of the output. */
+function validate(text: string): { state: ValidationState; warnings: string[] } {
+  const warnings: string[] = [];
+  const spy = jest.spyOn(console, "warn").mockImplementation((...args: unknown[]) => {
+    warnings.push(args.map(String).join(" "));
+  });
+  try {
+    return { state: validateWorkflow(text), warnings };
+  } finally {
+    spy.mockRestore();
+  }
+}
+
+/** Every error path, including those nested in one_of states. */
+function errorPaths(errors: ValidationError[]): string[] {
+  return errors.flatMap((e) => [
+    ...("path" in e ? [e.path] : []),
+    ...("states" in e && e.states ? e.states.flatMap((s) => errorPaths(s.errors)) : []),
+  ]);
+}
+
+// ---------------------------------------------------------------------------------------------------
+// A small shell reader: enough of bash to find the commands a `run:` script runs.
+
+const KEYWORDS = new Set(["if", "then", "else", "elif", "fi", "do", "done", "while", "until", "!", "{", "}"]);
+
+/** The simple commands of a script (words unquoted; keywords, assignments and redirections left out), and its operators. */
+function shellCommands(script: string): { commands: string[][]; operators: string[] } {
+  const commands: string[][] = [];
+  const operators: string[] = [];
+  let current: string[] = [];
+  let word: string | undefined;
+  let dropNextWord = false; // the target of a redirection
+  const endWord = () => {
+    if (word === undefined) return;
+    if (dropNextWord) dropNextWord = false;
+    else current.push(word);
+    word = undefined;
+  };
+  const endCommand = () => {
+    endWord();
+    let start = 0;
+    while (start < current.length && (KEYWORDS.has(current[start]) || /^[A-Za-z_]\w*=/.test(current[start]))) start++;
+    if (start < current.length) commands.push(current.slice(start));
+    current = [];
+  };
+  for (let i = 0; i < script.length; i++) {
+    const c = script[i];
+    const next = script[i + 1];
+    if (c === "\\" && next === "\n") {
+      i++;
+    } else if (c === "\\") {
+      word = (word ?? "") + script.slice(i + 1, i + 2);
+      i++;
+    } else if (c === "'") {
+      const end = script.indexOf("'", i + 1);
+      if (end < 0) throw new Error("unterminated ' in script");
+      word = (word ?? "") + script.slice(i + 1, end);
+      i = end;
+    } else if (c === '"') {
+      let text = "";
+      for (i++; i < script.length && script[i] !== '"'; i++) {
+        if (script[i] === "\\" && '"\\$`\n'.includes(script[i + 1])) text += script[++i];
+        else text += script[i];
+      }
+      if (i >= script.length) throw new Error('unterminated " in script');
+      word = (word ?? "") + text;
+    } else if (c === "#" && word === undefined) {
+      while (i + 1 < script.length && script[i + 1] !== "\n") i++;
+    } else if (c === "$" && next === "(") {
+      endCommand();
+      operators.push("$(");
+      i++;
+    } else if (c === ">" || c === "<") {
+      if (word !== undefined && /^\d+$/.test(word)) word = undefined; // a file descriptor
+      endWord();
+      if (next === c) i++;
+      if (c === "<" && next === "<") throw new Error("here-documents are not supported by this reader");
+      if (script[i + 1] === "&") {
+        for (i++; /[\d-]/.test(script[i + 1] ?? ""); i++);
+      } else dropNextWord = true;
+    } else if ("|&;\n()".includes(c)) {
+      const op = (c === "|" || c === "&") && next === c ? c + next : c;
+      i += op.length - 1;
+      endCommand();
+      if (op !== "\n") operators.push(op);
+    } else if (c === " " || c === "\t") {
+      endWord();
+    } else {
+      word = (word ?? "") + c;
+    }
+  }
+  endCommand();
+  return { commands, operators };
+}
+
+/** Checks one `pulumi-travelperk` invocation against the real CLI; returns the problems. */
+function checkInvocation(args: string[]): string[] {
+  const [name = "(none)", ...rest] = args;
+  const command = buildCli().commands.find((c) => c.name() === name);
+  const known = ["preview", "up", "summarize", "export"];
+  if (!command || !known.includes(name)) return [`unknown command ${name}`];
+  const problems: string[] = [];
+  for (let i = 0; i < rest.length; i++) {
+    const eq = rest[i].indexOf("=");
+    const flag = eq < 0 ? rest[i] : rest[i].slice(0, eq);
+    const inline = eq < 0 ? undefined : rest[i].slice(eq + 1);
+    if (!flag.startsWith("--")) {
+      problems.push(`${name}: unexpected argument ${flag}`);
+      continue;
+    }
+    const option = command.options.find((o) => o.long === flag);
+    if (!option) {
+      problems.push(`${name}: ${flag} is not an option of the CLI`);
+    } else if (option.required && inline === undefined) {
+      if (i + 1 >= rest.length || rest[i + 1].startsWith("--")) problems.push(`${name}: ${flag} needs a value`);
+      i++;
+    } else if (!option.required && !option.optional && inline !== undefined) {
+      problems.push(`${name}: ${flag} takes no value`);
+    }
+  }
+  return problems;
+}
+
+/** The `npx pulumi-travelperk` invocations of a workflow, and any other way the steps reach TravelPerk or Pulumi. */
+function travelperkWork(wf: Workflow): { invocations: string[][]; violations: string[] } {
+  const invocations: string[][] = [];
+  const violations: string[] = [];
+  for (const step of allSteps(wf)) {
+    if (step.run === undefined) continue;
+    for (const words of shellCommands(step.run).commands) {
+      const [program, first] = words;
+      if (program === "npx" && first === "pulumi-travelperk") invocations.push(words.slice(2));
+      else if (program === "npx" && /pulumi|travelperk/i.test(words.slice(1).join(" ")))
+        violations.push(`npx without pulumi-travelperk first: ${words.join(" ")}`);
+      else if (program === "pulumi-travelperk" || program.endsWith("/pulumi-travelperk"))
+        violations.push(`pulumi-travelperk not run through npx: ${words.join(" ")}`);
+      else if (program === "pulumi" || program.endsWith("/pulumi"))
+        violations.push(`the plain Pulumi CLI: ${words.join(" ")}`);
+      else if (["curl", "wget", "http", "node"].includes(program) && /travelperk|pulumi/i.test(words.join(" ")))
+        violations.push(`TravelPerk or Pulumi reached another way: ${words.join(" ")}`);
+    }
+  }
+  return { invocations, violations };
+}
+
+// ---------------------------------------------------------------------------------------------------
+// GitHub expressions (`${{ }}` and `if:`): the operators and functions the workflows use.
+
+type Value = string | number | boolean | null | { [key: string]: Value };
+
+function evaluate(expr: string, context: Record<string, Value>, status: { failed: boolean }): Value {
+  const tokens = expr.match(/'(?:[^']|'')*'|\d+(?:\.\d+)?|[A-Za-z_][\w-]*|==|!=|&&|\|\||[!().,]|\S/g) ?? [];
+  let pos = 0;
+  const peek = (): string | undefined => tokens[pos];
+  const take = (expected?: string): string => {
+    const token = peek();
+    pos++;
+    if (token === undefined || (expected !== undefined && token !== expected))
+      throw new Error(`expected ${expected ?? "more"} in ${expr}`);
+    return token;
+  };
+  const truthy = (v: Value) => v !== null && v !== false && v !== "" && v !== 0;
+  const equal = (a: Value, b: Value) =>
+    typeof a === "string" && typeof b === "string" ? a.toLowerCase() === b.toLowerCase() : a === b;
+  const primary = (): Value => {
+    const token = take();
+    if (token === "(") {
+      const value = or();
+      take(")");
+      return value;
+    }
+    if (token === "!") return !truthy(primary());
+    if (token.startsWith("'")) return token.slice(1, -1).replace(/''/g, "'");
+    if (/^\d/.test(token)) return Number(token);
+    if (token === "true" || token === "false") return token === "true";
+    if (token === "null") return null;
+    if (peek() === "(") {
+      take("(");
+      take(")");
+      const functions: Record<string, () => boolean> = {
+        success: () => !status.failed,
+        failure: () => status.failed,
+        always: () => true,
+        cancelled: () => false,
+      };
+      if (!(token in functions)) throw new Error(`function ${token}() is not supported here`);
+      return functions[token]();
+    }
+    let value: Value = token in context ? context[token] : null;
+    while (peek() === ".") {
+      take(".");
+      const key = take();
+      value = value !== null && typeof value === "object" && key in value ? value[key] : null;
+    }
+    return value;
+  };
+  const comparison = (): Value => {
+    let left = primary();
+    while (peek() === "==" || peek() === "!=") {
+      const op = take();
+      const right = primary();
+      left = op === "==" ? equal(left, right) : !equal(left, right);
+    }
+    return left;
+  };
+  const and = (): Value => {
+    let left = comparison();
+    while (peek() === "&&") {
+      take();
+      const right = comparison();
+      left = truthy(left) ? right : left;
+    }
+    return left;
+  };
+  const or = (): Value => {
+    let left = and();
+    while (peek() === "||") {
+      take();
+      const right = and();
+      left = truthy(left) ? left : right;
+    }
+    return left;
+  };
+  const value = or();
+  if (pos !== tokens.length) throw new Error(`unexpected ${String(peek())} in ${expr}`);
+  return value;
+}
+
+const EXPRESSION = /\$\{\{(.*?)\}\}/g;
+function interpolate(text: unknown, context: Record<string, Value>, status: { failed: boolean }): string {
+  return String(text).replace(EXPRESSION, (_, expr: string) => {
+    const value = evaluate(expr, context, status);
+    return value === null ? "" : typeof value === "object" ? JSON.stringify(value) : String(value);
+  });
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Running a job's steps: `run:` scripts under bash as GitHub runs them, `uses:` steps recorded.
+
+interface Scenario {
+  /** What `npx pulumi-travelperk` does: exit code, Markdown summary (written to --summary; none when undefined), JSON, stderr. */
+  exit: number;
+  markdown?: string;
+  json?: unknown;
+  stderr?: string;
+  /** Open issues `gh issue list` answers with. */
+  issues?: { number: number; title: string }[];
+  eventName: string;
+  inputs?: Record<string, string>;
+}
+interface Call {
+  tool: string;
+  args: string[];
+  env: Record<string, string | undefined>;
+}
+interface JobRun {
+  steps: { name: string; status: "success" | "failure" | "skipped"; output: string }[];
+  failed: boolean;
+  stepSummary: string;
+  uses: { uses: string; with: Record<string, string>; file?: string }[];
+  calls: Call[];
+}
+
+const SECRETS: Record<string, string> = {
+  PULUMI_ACCESS_TOKEN: "pul-test-token",
+  PULUMI_CONFIG_PASSPHRASE: "test-passphrase",
+  TRAVELPERK_ACCESS_TOKEN: "tp-test-token",
+};
+const VARS: Record<string, string> = { PULUMI_BACKEND_URL: "s3://state-bucket/pulumi" };
+
+/** Node scripts standing in for npx (pulumi-travelperk), npm and gh; each call is logged as a JSON line. */
+function writeStubs(dir: string): void {
+  const stub = (name: string, body: string) => {
+    const file = path.join(dir, name);
+    fs.writeFileSync(
+      file,
+      `#!${process.execPath}
+const fs = require("fs");
+const args = process.argv.slice(2);
+const keys = ["PULUMI_BACKEND_URL", "PULUMI_ACCESS_TOKEN", "PULUMI_CONFIG_PASSPHRASE", "TRAVELPERK_ACCESS_TOKEN", "GH_TOKEN", "GH_REPO"];
+fs.appendFileSync(process.env.STUB_LOG, JSON.stringify({ tool: ${JSON.stringify(name)}, args, env: Object.fromEntries(keys.map((k) => [k, process.env[k]])) }) + "\\n");
+const scenario = JSON.parse(process.env.STUB_SCENARIO);
+${body}
+`,
+    );
+    fs.chmodSync(file, 0o755);
+  };
+  stub(
+    "npx",
+    `if (args[0] !== "pulumi-travelperk") process.exit(127);
+const at = args.indexOf("--summary");
+if (at >= 0 && scenario.markdown !== undefined) fs.writeFileSync(args[at + 1], scenario.markdown);
+process.stderr.write(scenario.stderr ?? "Previewing update (prod)\\n");
+if (scenario.exit !== 1) process.stdout.write(args.includes("--json") ? JSON.stringify(scenario.json) : scenario.markdown);
+process.exitCode = scenario.exit;`,
+  );
+  stub("npm", "");
+  stub(
+    "gh",
+    `if (args[0] === "issue" && args[1] === "list") process.stdout.write(JSON.stringify(scenario.issues ?? []));
+else if (args[0] === "issue" && args[1] === "create") process.stdout.write("https://github.com/acme/travel/issues/99\\n");`,
+  );
+}
+
+function runJob(file: File, scenario: Scenario): JobRun {
+  const wf = workflow(file);
+  const [job] = Object.values(wf.jobs);
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), "tp-workflow-"));
+  const stubs = path.join(work, ".stubs");
+  fs.mkdirSync(stubs);
+  writeStubs(stubs);
+  const stubLog = path.join(work, ".stubs/calls.log");
+  const stepSummaryFile = path.join(work, ".step-summary.md");
+  fs.writeFileSync(stubLog, "");
+  fs.writeFileSync(stepSummaryFile, "");
+
+  const status = { failed: false };
+  const steps: Record<string, Value> = {};
+  const context: Record<string, Value> = {
+    github: {
+      token: "ghs_job_token",
+      repository: "acme/travel",
+      server_url: "https://github.com",
+      run_id: "4242",
+      event_name: scenario.eventName,
+      event: { pull_request: { number: 7 } },
+    },
+    secrets: SECRETS,
+    vars: VARS,
+    inputs: scenario.inputs ?? {},
+    steps,
+  };
+  const envOf = (...maps: (Record<string, unknown> | undefined)[]) =>
+    Object.fromEntries(
+      maps.flatMap((m) => Object.entries(m ?? {})).map(([k, v]) => [k, interpolate(v, context, status)]),
+    );
+  const result: JobRun = { steps: [], failed: false, stepSummary: "", uses: [], calls: [] };
+
+  for (const [index, step] of job.steps.entries()) {
+    const name = step.name ?? step.uses ?? String(step.run).split("\n")[0];
+    const condition = step.if ?? "success()";
+    const withStatus = /\b(success|failure|always|cancelled)\(/.test(condition)
+      ? condition
+      : `success() && (${condition})`;
+    if (!evaluate(withStatus, context, status)) {
+      result.steps.push({ name, status: "skipped", output: "" });
+      continue;
+    }
+    if (step.uses !== undefined) {
+      const inputs = envOf(step.with);
+      const file = inputs.path ? fs.readFileSync(path.join(work, inputs.path), "utf8") : undefined;
+      result.uses.push({ uses: step.uses, with: inputs, file });
+      result.steps.push({ name, status: "success", output: "" });
+      continue;
+    }
+    const outputFile = path.join(work, `.output-${String(index)}`);
+    fs.writeFileSync(outputFile, "");
+    const scriptFile = path.join(work, `.script-${String(index)}.sh`);
+    fs.writeFileSync(scriptFile, String(step.run));
+    const env: Record<string, string> = {
+      PATH: [stubs, path.dirname(process.execPath), "/usr/local/bin", "/usr/bin", "/bin"].join(path.delimiter),
+      HOME: work,
+      GITHUB_OUTPUT: outputFile,
+      GITHUB_STEP_SUMMARY: stepSummaryFile,
+      STUB_LOG: stubLog,
+      STUB_SCENARIO: JSON.stringify(scenario),
+      ...envOf(wf.env, job.env, step.env),
+    };
+    // `shell: bash` on a Linux runner: bash --noprofile --norc -eo pipefail {0}
+    const ran = spawnSync("bash", ["--noprofile", "--norc", "-eo", "pipefail", scriptFile], {
+      cwd: work,
+      env,
+      encoding: "utf8",
+    });
+    const ok = ran.status === 0;
+    if (!ok) status.failed = true;
+    const outputs: Record<string, string> = {};
+    for (const line of fs.readFileSync(outputFile, "utf8").split("\n")) {
+      const at = line.indexOf("=");
+      if (at > 0) outputs[line.slice(0, at)] = line.slice(at + 1);
+    }
+    if (step.id) steps[step.id] = { outputs, outcome: ok ? "success" : "failure" };
+    result.steps.push({ name, status: ok ? "success" : "failure", output: ran.stdout + ran.stderr });
+  }
+  result.failed = status.failed;
+  result.stepSummary = fs.readFileSync(stepSummaryFile, "utf8");
+  result.calls = fs
+    .readFileSync(stubLog, "utf8")
+    .split("\n")
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as Call);
+  fs.rmSync(work, { recursive: true, force: true });
+  return result;
+}
+
+const travelperkCalls = (run: JobRun) => run.calls.filter((c) => c.tool === "npx").map((c) => c.args);
+const ghCalls = (run: JobRun) => run.calls.filter((c) => c.tool === "gh").map((c) => c.args);
+const hasJq = spawnSync("jq", ["--version"]).status === 0;
+
+// ---------------------------------------------------------------------------------------------------
+
+describe("schema", () => {
+  test.each(FILES)("%s is a valid workflow", (file) => {
+    const { state, warnings } = validate(source(file));
+    expect(state.actionType).toBe("workflow");
+    expect(state.errors).toEqual([]);
+    // The validator only says it cannot check `paths` globs; those are the literal roster file.
+    for (const warning of warnings) expect(warning).toMatch(/^WARNING: Glob validation is not yet supported/);
+    for (const trigger of Object.values(workflow(file).on)) {
+      const paths = (trigger as { paths?: string[] } | null)?.paths;
+      if (paths) expect(paths).toEqual(["roster.yaml"]);
+    }
+  });
+
+  test("control: broken copies of a workflow are reported", () => {
+    const broken = (mutate: (wf: Workflow) => void) => {
+      const wf = workflow("roster-preview.yml");
+      mutate(wf);
+      return errorPaths(validate(stringify(wf)).state.errors);
+    };
+    expect(
+      broken((wf) => {
+        delete (wf as Partial<Workflow>).on;
+      }),
+    ).toContain("/on");
+    expect(
+      broken((wf) => {
+        delete (wf.jobs.preview as Partial<Job>)["runs-on"];
+      }),
+    ).toContain("/jobs/preview/runs-on");
+    expect(
+      broken((wf) => {
+        wf.jobs.preview.steps[2].uses = "actions/cache@v4"; // step 2 is `run: npm ci`
+      }),
+    ).toContain("/jobs/preview/steps/2");
+    expect(
+      broken((wf) => {
+        wf.permissions["pull-requests"] = "admin";
+      }),
+    ).not.toEqual([]);
+  });
+
+  test.each(FILES)(
+    "%s: expressions parse, none inside a run script, bash everywhere, pipefail where piping",
+    (file) => {
+      const text = source(file);
+      const wf = workflow(file);
+      expect(text.split("${{").length).toBe(text.split("}}").length);
+      const noop = { failed: false };
+      for (const [, expr] of text.matchAll(EXPRESSION)) expect(() => evaluate(expr, {}, noop)).not.toThrow();
+      expect(wf.defaults?.run?.shell).toBe("bash");
+      for (const step of allSteps(wf)) {
+        if (step.if !== undefined) expect(() => evaluate(step.if!, {}, noop)).not.toThrow();
+        if (step.run === undefined) continue;
+        expect(step.uses).toBeUndefined();
+        // Values reach scripts through env, never spliced into the script text.
+        expect(step.run).not.toContain("${{");
+        if (shellCommands(step.run).operators.includes("|")) expect(step.run).toMatch(/^\s*set -o pipefail$/m);
+      }
+    },
+  );
+});
+
+describe("TravelPerk steps call npx pulumi-travelperk with the CLI's own commands and flags", () => {
+  test("the checker knows the real CLI and refuses what it does not define", () => {
+    expect(checkInvocation(["preview", "--stack", "prod", "--max-offboard", "5%", "--json"])).toEqual([]);
+    expect(checkInvocation(["export", "--output=roster.yaml"])).toEqual([]);
+    expect(checkInvocation(["apply", "--stack", "prod"])).toEqual(["unknown command apply"]);
+    expect(checkInvocation(["up", "--stack", "prod", "--yes"])).toEqual(["up: --yes is not an option of the CLI"]);
+    expect(checkInvocation(["preview", "--stack"])).toEqual(["preview: --stack needs a value"]);
+    expect(checkInvocation(["preview", "prod"])).toEqual(["preview: unexpected argument prod"]);
+    expect(checkInvocation(["export", "--refresh"])).toEqual(["export: --refresh is not an option of the CLI"]);
+    const { violations } = travelperkWork({
+      on: {},
+      permissions: {},
+      jobs: {
+        j: {
+          "runs-on": "x",
+          steps: [{ run: "pulumi up --yes\nnode_modules/.bin/pulumi-travelperk up\nnpx pulumi preview" }],
+        },
+      },
+    });
+    expect(violations).toHaveLength(3);
+  });
+
+  const expected: Record<File, string[][]> = {
+    "roster-preview.yml": [["preview", "--stack", "prod", "--max-offboard", "5%", "--summary", "summary.md"]],
+    "roster-apply.yml": [["up", "--stack", "prod", "--max-offboard", "$MAX_OFFBOARD", "--summary", "summary.md"]],
+    "roster-drift.yml": [["preview", "--refresh", "--stack", "prod", "--summary", "drift.md", "--json"]],
+  };
+  test.each(FILES)("%s", (file) => {
+    const { invocations, violations } = travelperkWork(workflow(file));
+    expect(violations).toEqual([]);
+    expect(invocations).toEqual(expected[file]);
+    for (const args of invocations) expect(checkInvocation(args)).toEqual([]);
+  });
+});
+
+describe("triggers and permissions", () => {
+  test("preview: pull requests touching roster.yaml; reads contents, writes pull-request comments", () => {
+    const wf = workflow("roster-preview.yml");
+    expect(Object.keys(wf.on)).toEqual(["pull_request"]);
+    expect(wf.permissions).toEqual({ contents: "read", "pull-requests": "write" });
+    const uses = allSteps(wf).map((s) => s.uses);
+    expect(uses).toEqual(
+      expect.arrayContaining([
+        "actions/checkout@v4",
+        "actions/setup-node@v4",
+        "pulumi/actions@v6",
+        "marocchino/sticky-pull-request-comment@v2",
+      ]),
+    );
+    const pulumiStep = allSteps(wf).find((s) => s.uses?.startsWith("pulumi/actions@"));
+    expect(pulumiStep?.with?.command).toBeUndefined(); // installs the CLI only
+    expect(allSteps(wf).find((s) => s.uses?.startsWith("actions/setup-node@"))?.with).toEqual({
+      "node-version": 20,
+      cache: "npm",
+    });
+  });
+
+  test("apply: pushes to main touching roster.yaml and by hand; never two at once", () => {
+    const wf = workflow("roster-apply.yml");
+    expect(wf.on).toMatchObject({ push: { branches: ["main"], paths: ["roster.yaml"] } });
+    expect(Object.keys(wf.on).sort()).toEqual(["push", "workflow_dispatch"]);
+    expect(wf.permissions).toEqual({ contents: "read" });
+    expect(wf.concurrency).toEqual({ group: expect.any(String) as string, "cancel-in-progress": false });
+    expect(wf.concurrency?.group).not.toContain("${{"); // one group for every run, not one per ref
+  });
+
+  test("drift: daily schedule and by hand; reads contents, writes issues", () => {
+    const wf = workflow("roster-drift.yml");
+    expect(Object.keys(wf.on).sort()).toEqual(["schedule", "workflow_dispatch"]);
+    expect((wf.on.schedule as { cron: string }[])[0].cron).toMatch(/^\d+ \d+ \* \* \*$/);
+    expect(wf.permissions).toEqual({ contents: "read", issues: "write" });
+  });
+});
+
+describe("the steps, run under bash with stubs", () => {
+  const summary = (title: string) =>
+    `## ${title}: 1 added, 0 changed, 0 offboarded\n\n### Added (1)\n\n- **new@example.com**\n`;
+
+  test("preview, no guard trip: comment and job summary, job passes; secrets reach the command", () => {
+    const run = runJob("roster-preview.yml", { eventName: "pull_request", exit: 0, markdown: summary("preview") });
+    expect(run.failed).toBe(false);
+    expect(travelperkCalls(run)).toEqual([
+      ["pulumi-travelperk", "preview", "--stack", "prod", "--max-offboard", "5%", "--summary", "summary.md"],
+    ]);
+    expect(run.calls.find((c) => c.tool === "npx")?.env).toMatchObject({
+      PULUMI_BACKEND_URL: VARS.PULUMI_BACKEND_URL,
+      ...SECRETS,
+    });
+    const comment = run.uses.find((u) => u.uses.startsWith("marocchino/sticky-pull-request-comment@"));
+    expect(comment).toMatchObject({ with: { path: "summary.md" }, file: summary("preview") });
+    expect(run.stepSummary).toBe(summary("preview"));
+    expect(run.steps.at(-1)?.status).toBe("skipped");
+  });
+
+  test("preview, guard tripped (exit 3): the comment is still posted, then the job fails", () => {
+    const markdown = `${summary("preview")}\n> **Offboarding guard tripped:** 9 people would be offboarded\n`;
+    const run = runJob("roster-preview.yml", { eventName: "pull_request", exit: 3, markdown });
+    expect(run.uses.find((u) => u.uses.startsWith("marocchino/"))?.file).toBe(markdown);
+    expect(run.stepSummary).toBe(markdown);
+    expect(run.failed).toBe(true);
+    expect(run.steps.filter((s) => s.status === "failure").map((s) => s.name)).toEqual([
+      "Fail when the preview failed or the offboarding guard tripped",
+    ]);
+    expect(run.steps.at(-1)?.output).toContain("Offboarding guard tripped");
+  });
+
+  test("preview failed (exit 1, no summary): the comment says so with the end of the output; the job fails", () => {
+    const run = runJob("roster-preview.yml", {
+      eventName: "pull_request",
+      exit: 1,
+      stderr: "pulumi-travelperk: roster.yaml:4:email: must be a valid e-mail address\n",
+    });
+    const comment = run.uses.find((u) => u.uses.startsWith("marocchino/"))?.file;
+    expect(comment).toMatch(/preview failed/);
+    expect(comment).toContain("exited with code 1");
+    expect(comment).toContain("roster.yaml:4:email: must be a valid e-mail address");
+    expect(run.failed).toBe(true);
+    expect(run.steps.at(-1)).toMatchObject({ status: "failure" });
+  });
+
+  test("apply on push: up with the 5% guard, summary in the job summary", () => {
+    const run = runJob("roster-apply.yml", { eventName: "push", exit: 0, markdown: summary("applied") });
+    expect(run.failed).toBe(false);
+    expect(travelperkCalls(run)).toEqual([
+      ["pulumi-travelperk", "up", "--stack", "prod", "--max-offboard", "5%", "--summary", "summary.md"],
+    ]);
+    expect(run.stepSummary).toBe(summary("applied"));
+  });
+
+  test("apply by hand with a higher limit passes it to --max-offboard", () => {
+    const run = runJob("roster-apply.yml", {
+      eventName: "workflow_dispatch",
+      inputs: { "max-offboard": "20%" },
+      exit: 0,
+      markdown: summary("applied"),
+    });
+    expect(travelperkCalls(run)[0]).toEqual(expect.arrayContaining(["--max-offboard", "20%"]));
+  });
+
+  test("apply, guard tripped (exit 3): the job fails with the summary", () => {
+    const markdown = "## TravelPerk roster NOT applied: 0 added, 0 changed, 9 offboarded\n";
+    const run = runJob("roster-apply.yml", { eventName: "push", exit: 3, markdown });
+    expect(run.failed).toBe(true);
+    expect(run.stepSummary).toBe(markdown);
+    expect(run.steps.find((s) => s.status === "failure")?.output).toContain("Offboarding guard tripped");
+  });
+
+  (hasJq ? describe : describe.skip)("drift (needs jq, as on GitHub's runners)", () => {
+    const json = (changed: number) => ({
+      summary: {
+        added: [],
+        changed: Array.from({ length: changed }, (_, i) => ({ key: `p${String(i)}`, email: `p${String(i)}@x.com` })),
+        offboarded: [],
+        peopleBefore: 10,
+      },
+      applied: false,
+    });
+    const drift = "## TravelPerk roster preview: 0 added, 1 changed, 0 offboarded\n";
+    const none = "## TravelPerk roster preview: 0 added, 0 changed, 0 offboarded\n\nNo change to the roster.\n";
+    const TITLE = "TravelPerk roster drift";
+
+    test("drift and no open issue: an issue is opened with drift.md; the command is a refreshed preview", () => {
+      const run = runJob("roster-drift.yml", { eventName: "schedule", exit: 0, markdown: drift, json: json(1) });
+      expect(run.failed).toBe(false);
+      expect(travelperkCalls(run)).toEqual([
+        ["pulumi-travelperk", "preview", "--refresh", "--stack", "prod", "--summary", "drift.md", "--json"],
+      ]);
+      expect(run.stepSummary).toBe(drift);
+      expect(ghCalls(run)).toEqual([
+        ["issue", "list", "--state", "open", "--search", `"${TITLE}" in:title`, "--json", "number,title"],
+        ["issue", "create", "--title", TITLE, "--body-file", "drift.md"],
+      ]);
+      expect(run.calls.find((c) => c.tool === "gh")?.env).toMatchObject({
+        GH_TOKEN: "ghs_job_token",
+        GH_REPO: "acme/travel",
+      });
+    });
+
+    test("drift and an open issue: a comment on it (another issue with a similar title is ignored)", () => {
+      const run = runJob("roster-drift.yml", {
+        eventName: "schedule",
+        exit: 0,
+        markdown: drift,
+        json: json(2),
+        issues: [
+          { number: 3, title: `Re: ${TITLE}` },
+          { number: 12, title: TITLE },
+        ],
+      });
+      expect(ghCalls(run).slice(1)).toEqual([["issue", "comment", "12", "--body-file", "drift.md"]]);
+    });
+
+    test("no drift: no issue; an open drift issue is closed", () => {
+      const quiet = runJob("roster-drift.yml", { eventName: "schedule", exit: 0, markdown: none, json: json(0) });
+      expect(quiet.failed).toBe(false);
+      expect(quiet.stepSummary).toBe(none);
+      expect(ghCalls(quiet).map((args) => args.slice(0, 2).join(" "))).toEqual(["issue list"]);
+
+      const fixed = runJob("roster-drift.yml", {
+        eventName: "workflow_dispatch",
+        exit: 0,
+        markdown: none,
+        json: json(0),
+        issues: [{ number: 12, title: TITLE }],
+      });
+      expect(
+        ghCalls(fixed)
+          .slice(1)
+          .map((args) => args.slice(0, 3)),
+      ).toEqual([["issue", "close", "12"]]);
+    });
+
+    test("a failed drift check fails the job and touches no issue", () => {
+      const run = runJob("roster-drift.yml", { eventName: "schedule", exit: 1, stderr: "401 Unauthorized\n" });
+      expect(run.failed).toBe(true);
+      expect(ghCalls(run)).toEqual([]);
+    });
+  });
+});
