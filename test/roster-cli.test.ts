@@ -3,80 +3,27 @@
  * Pulumi project folder, with the real CLI on PATH, stack config from Pulumi.<stack>.yaml, against
  * the sandbox. The steps build on each other.
  */
-import { execFile } from "child_process";
 import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
-import { promisify } from "util";
 import { startSandbox, type SandboxServer } from "../sandbox/server";
 import { seededIds, makeProgramDir, PASSPHRASE } from "./helpers/e2e";
+import { RosterProject } from "./helpers/roster-project";
 import { requestLine, writes } from "./helpers/sandbox";
 
 jest.setTimeout(240_000);
 const ROOT = path.resolve(__dirname, "..");
-const program = process.env.TP_TEST_PROGRAM!;
-const cliJs = path.join(
-  program,
-  "node_modules/pulumi-travelperk",
-  (
-    JSON.parse(fs.readFileSync(path.join(program, "node_modules/pulumi-travelperk/package.json"), "utf8")) as {
-      bin: Record<string, string>;
-    }
-  ).bin["pulumi-travelperk"],
-);
 
 let sandbox: SandboxServer;
+let projects: RosterProject;
 let backend: string;
 let project: string;
-const env = (): NodeJS.ProcessEnv => {
-  const base = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("TRAVELPERK_")));
-  return {
-    ...base,
-    PATH: `${process.env.PULUMI_CLI_ROOT}/bin${path.delimiter}${process.env.PATH}`,
-    PULUMI_CONFIG_PASSPHRASE: PASSPHRASE,
-    PULUMI_BACKEND_URL: `file://${backend}`,
-    PULUMI_SKIP_UPDATE_CHECK: "true",
-  };
-};
-
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-async function run(cmd: string, args: string[], cwd = project): Promise<Run> {
-  try {
-    const { stdout, stderr } = await promisify(execFile)(cmd, args, { cwd, env: env(), maxBuffer: 64 << 20 });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code?: number; stdout?: string; stderr?: string };
-    return { code: typeof e.code === "number" ? e.code : 1, stdout: e.stdout ?? "", stderr: e.stderr ?? "" };
-  }
-}
-const tp = (args: string[], cwd = project) => run(process.execPath, [cliJs, ...args], cwd);
-const pulumi = (args: string[], cwd = project) =>
-  run(path.join(process.env.PULUMI_CLI_ROOT!, "bin/pulumi"), [...args, "--non-interactive"], cwd);
-
-/** A Pulumi project folder with a stack whose config points at the sandbox. */
-async function makeProject(name: string, stack: string): Promise<string> {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `tp-roster-${name}-`));
-  fs.writeFileSync(path.join(dir, "Pulumi.yaml"), `name: ${name}\nruntime: nodejs\n`);
-  fs.symlinkSync(path.join(program, "node_modules"), path.join(dir, "node_modules"));
-  for (const args of [
-    ["stack", "init", stack],
-    ["config", "set", "travelperk:apiUrl", sandbox.apiUrl],
-    ["config", "set", "--secret", "travelperk:accessToken", sandbox.accessToken],
-    ["config", "set", "travelperk:retryBaseDelayMs", "20"],
-  ]) {
-    const result = await pulumi(args, dir);
-    if (result.code !== 0) throw new Error(`pulumi ${args.join(" ")}: ${result.stderr}`);
-  }
-  return dir;
-}
+const tp = (args: string[], cwd = project) => projects.tp(args, cwd);
+const makeProject = (name: string, stack: string) => projects.create(name, stack);
 
 beforeAll(async () => {
   sandbox = await startSandbox();
-  backend = fs.mkdtempSync(path.join(os.tmpdir(), "tp-roster-state-"));
+  projects = new RosterProject(sandbox);
+  backend = projects.backend;
   project = await makeProject("company-roster", "dev");
   fs.copyFileSync(path.join(ROOT, "examples/roster/roster.yaml"), path.join(project, "roster.yaml"));
 });
