@@ -10,7 +10,7 @@ import { LocalWorkspace } from "@pulumi/pulumi/automation";
 import { stringify } from "yaml";
 import { listGroupMembers, listGroups } from "../client/groups";
 import { listTravelPolicies } from "../client/policies";
-import { listUsers, type User } from "../client/users";
+import { USER_FIELDS, listUsers, type User } from "../client/users";
 import { setStackConfig } from "../config";
 import { cliEnvironment } from "../runner";
 
@@ -36,18 +36,8 @@ function referencer(items: { id: string; name: string }[]): (id: string) => stri
   };
 }
 
-const PERSON_FIELDS = [
-  "firstName",
-  "lastName",
-  "role",
-  "phoneNumber",
-  "language",
-  "gender",
-  "dateOfBirth",
-  "nationality",
-  "invoicingProfiles",
-  "costCenter",
-] as const;
+/** Fields written per person: the e-mail comes first, the manager by e-mail, activity by section. */
+const PERSON_FIELDS = USER_FIELDS.filter((field) => !["email", "managerId", "isActive"].includes(field));
 
 export async function exportRoster(opts: { stack?: string }): Promise<string> {
   await useStackCredentials(opts.stack);

@@ -8,6 +8,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { LineCounter, parseDocument } from "yaml";
 import type { z } from "zod";
+import { USER_FIELDS } from "../client/users";
 import { rosterFileSchema, type RosterFile } from "./schema";
 
 /** Raised when a roster is invalid; `problems` holds one line per problem. */
@@ -142,20 +143,8 @@ export interface ResolvedPerson {
   adoptExisting: boolean;
 }
 
-const USER_FIELD_KEYS = [
-  "email",
-  "firstName",
-  "lastName",
-  "role",
-  "phoneNumber",
-  "language",
-  "gender",
-  "dateOfBirth",
-  "nationality",
-  "invoicingProfiles",
-  "costCenter",
-  "isActive",
-] as const;
+/** The user fields a person declares directly (the manager is resolved separately). */
+const PERSON_USER_FIELDS = USER_FIELDS.filter((field) => field !== "managerId");
 
 function lookup(
   kind: string,
@@ -211,7 +200,7 @@ export function resolveRoster(parsed: ParsedRoster, directory: Directory): Resol
   const resolved = roster.people.map((person, i): ResolvedPerson => {
     const key = (person.key ?? person.email).toLowerCase();
     const fields: Record<string, unknown> = {};
-    for (const field of USER_FIELD_KEYS) if (person[field] !== undefined) fields[field] = person[field];
+    for (const field of PERSON_USER_FIELDS) if (person[field] !== undefined) fields[field] = person[field];
     if (fields.role === undefined && defaults.role) fields.role = defaults.role;
     if (fields.language === undefined && defaults.language) fields.language = defaults.language;
 
