@@ -87,11 +87,13 @@ export function checkInputs(
   resourceType: string,
   news: Record<string, unknown>,
 ): pulumi.dynamic.CheckResult {
-  const known: Record<string, unknown> = {};
-  const unknown: Record<string, unknown> = {};
+  // Without a prototype: a key such as "__proto__" stays a plain key, and is refused like any other.
+  const known: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
+  const unknown: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
   for (const [key, value] of Object.entries(news)) {
     if (key === "__provider" || value === undefined || value === null) continue;
-    (containsUnknown(value) && key in schema.shape ? unknown : known)[key] = value;
+    // Own properties only: "constructor" or "toString" are not properties of a resource.
+    (containsUnknown(value) && Object.hasOwn(schema.shape, key) ? unknown : known)[key] = value;
   }
   const mask = Object.fromEntries(Object.keys(unknown).map((k) => [k, true]));
   const parsed = schema
