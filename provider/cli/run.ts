@@ -107,14 +107,17 @@ export async function previewOrUp(kind: "preview" | "up", opts: RosterRunOptions
   const progress = (text: string) => process.stderr.write(text);
   const events: EngineEvent[] = [];
   const onEvent = (event: EngineEvent) => events.push(event);
-  await stack.preview({ onEvent, onOutput: progress, refresh: opts.refresh });
+  // A refresh configures the provider from the config stored in state unless the program runs: with
+  // runProgram it uses the stack's current config (a rotated token, a new apiUrl).
+  const refresh = opts.refresh ? { refresh: true, runProgram: true } : {};
+  await stack.preview({ onEvent, onOutput: progress, ...refresh });
   let summary = summarize(stepsFromEngineEvents(events), labels());
   const guard = opts.maxOffboard === undefined ? undefined : offboardGuard(summary, opts.maxOffboard);
 
   let applied = false;
   if (kind === "up" && !guard?.tripped) {
     const applyEvents: EngineEvent[] = [];
-    await stack.up({ onEvent: (event) => applyEvents.push(event), onOutput: progress, refresh: opts.refresh });
+    await stack.up({ onEvent: (event) => applyEvents.push(event), onOutput: progress, ...refresh });
     summary = summarize(stepsFromEngineEvents(applyEvents), labels());
     applied = true;
   }
