@@ -31,7 +31,7 @@ import {
 import { listGroupMembers, listGroups } from "../provider/client/groups";
 import { listTravelPolicies } from "../provider/client/policies";
 import { getUser, listUsers, updateUser } from "../provider/client/users";
-import { ProviderHost } from "./helpers/provider-host";
+import { ProviderHost, startConfigured } from "./helpers/provider-host";
 import { useSandbox } from "./helpers/sandbox";
 import { ScriptedServer, type ScriptedReply } from "./helpers/scripted-server";
 import { serializedProvider } from "./helpers/serialize";
@@ -748,12 +748,7 @@ describe("property 3: check through Pulumi's provider host over gRPC", () => {
 
   beforeAll(async () => {
     for (const kind of KINDS) providers[kind] = await serializedProvider(program, ENTRY[kind]);
-    await host.start();
-    await host.configure({
-      "travelperk:apiUrl": sandbox().apiUrl,
-      "travelperk:accessToken": sandbox().accessToken,
-      "travelperk:retryBaseDelayMs": "5",
-    });
+    await startConfigured(host, sandbox());
   });
   afterAll(() => host.stop());
 

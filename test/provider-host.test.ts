@@ -2,7 +2,7 @@
  * The serialized providers of all three resources, run by Pulumi's own provider host over gRPC
  * (as the engine drives them), against the sandbox. Credentials arrive only through Configure.
  */
-import { DIFF, ProviderHost } from "./helpers/provider-host";
+import { DIFF, ProviderHost, startConfigured } from "./helpers/provider-host";
 import { serializedProvider } from "./helpers/serialize";
 import { requestLine, useSandbox } from "./helpers/sandbox";
 
@@ -17,12 +17,7 @@ beforeAll(async () => {
   for (const entry of ["user", "group-membership", "policy-assignment"] as const) {
     providers[entry] = await serializedProvider(program, entry);
   }
-  await host.start();
-  await host.configure({
-    "travelperk:apiUrl": sandbox().apiUrl,
-    "travelperk:accessToken": sandbox().accessToken,
-    "travelperk:retryBaseDelayMs": "5",
-  });
+  await startConfigured(host, sandbox());
 });
 afterAll(() => host.stop());
 

@@ -164,3 +164,16 @@ function answerStruct(struct: StructMessages.Struct | undefined): HostResult {
 
 /** The DiffResponse.DiffChanges values. */
 export const DIFF = { UNKNOWN: 0, NONE: 1, SOME: 2 };
+
+/** Starts the host and hands it the sandbox's settings through Configure, as the engine would. */
+export async function startConfigured(
+  host: ProviderHost,
+  sandbox: { apiUrl: string; accessToken: string },
+): Promise<void> {
+  await host.start();
+  await host.configure({
+    "travelperk:apiUrl": sandbox.apiUrl,
+    "travelperk:accessToken": sandbox.accessToken,
+    "travelperk:retryBaseDelayMs": "5",
+  });
+}
