@@ -7,6 +7,7 @@
 import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
+import { createRequire } from "module";
 import { parseArgs } from "util";
 import { listGroupMembers, listGroups } from "../provider/client/groups";
 import { listTravelPolicies } from "../provider/client/policies";
@@ -55,14 +56,12 @@ async function main(): Promise<void> {
   try {
     step("Installing pulumi-travelperk into the demo project as users do (npm pack, npm install)");
     const dir = prepareProgram();
-    // eslint-disable-next-line @typescript-eslint/no-require-imports -- the package as installed in the demo project
-    const runner = require(
-      require.resolve("pulumi-travelperk/runner", { paths: [dir] }),
-    ) as typeof import("../provider/runner");
-    // eslint-disable-next-line @typescript-eslint/no-require-imports -- the demo project's installed copy
-    const { teamProgram } = require(path.join(dir, "program.js")) as typeof import("../examples/team/program");
-    // eslint-disable-next-line @typescript-eslint/no-require-imports -- the demo project's installed copy
-    const { TEAM } = require(path.join(dir, "team.js")) as typeof import("../examples/team/team");
+    // Everything is loaded as the demo project sees it: resolving from this repository would find the
+    // repository's own build (a package may require itself by name) and a second @pulumi/pulumi.
+    const fromProject = createRequire(path.join(dir, "index.js"));
+    const runner = fromProject("pulumi-travelperk/runner") as typeof import("../provider/runner");
+    const { teamProgram } = fromProject("./program.js") as typeof import("../examples/team/program");
+    const { TEAM } = fromProject("./team.js") as typeof import("../examples/team/team");
     const stack = await runner.openStack({
       projectName: "travelperk-team",
       stackName: "demo",

@@ -1,7 +1,15 @@
 /** `/groups` (departments) and their members. Membership is not part of the user object. */
 import { z } from "zod";
 import { ConflictError, NotFoundError } from "./errors";
-import { groupKey, knownMembers, learnMembers, noteMembership, readStarted, whileWriting } from "./knowledge";
+import {
+  groupKey,
+  knownMembers,
+  lastListedMembers,
+  learnMembers,
+  noteMembership,
+  readStarted,
+  whileWriting,
+} from "./knowledge";
 import { listAll, request } from "./request";
 import { opaqueId } from "./users";
 
@@ -40,11 +48,12 @@ export async function listGroupMembers(groupId: string): Promise<string[]> {
 const memberListings = new Map<string, Promise<string[]>>();
 
 /**
- * A group's members for a refresh or a create: listed once per group per process (single-flight),
- * then kept current by this process's own membership changes (see knowledge.ts).
+ * A group's members, listed once per group per process (single-flight) and then kept current by this
+ * process's own membership changes (see knowledge.ts). For a refresh (`forCreate` false) a list that a
+ * write may have outdated is read again; before adding a member, the last list is good enough.
  */
-export async function groupMembers(groupId: string): Promise<ReadonlySet<string>> {
-  const known = knownMembers(groupId);
+export async function groupMembers(groupId: string, forCreate = false): Promise<ReadonlySet<string>> {
+  const known = knownMembers(groupId) ?? (forCreate ? lastListedMembers(groupId) : undefined);
   if (known) return known;
   let listing = memberListings.get(groupId);
   if (!listing) {

@@ -71,6 +71,15 @@ export function knownMembers(groupId: string): ReadonlySet<string> | undefined {
   return trusted(groupKey(groupId), groups.get(groupKey(groupId)));
 }
 
+/**
+ * A group's members as last read and kept by this process's own changes, even while other membership
+ * writes to the group are in flight. Good enough to skip adding someone who is already a member (a
+ * wrong answer costs one POST answered 409); never used to answer a refresh.
+ */
+export function lastListedMembers(groupId: string): ReadonlySet<string> | undefined {
+  return groups.get(groupKey(groupId))?.value;
+}
+
 /** After a membership change succeeded (call it once the write has ended): the known members follow. */
 export function noteMembership(groupId: string, userId: string, member: boolean): void {
   const entry = groups.get(groupKey(groupId));

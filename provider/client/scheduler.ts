@@ -141,9 +141,6 @@ export class RequestScheduler {
 
   /** Once per window: slow down to the accepted rate, undo a slow-down that did not help, or speed up. */
   private adjust(window: Window, elapsed: number, full: boolean): void {
-    console.error(
-      `pace ${this.rate.toFixed(1)} ${JSON.stringify(window)} ${elapsed} tol ${this.toleratedShare} last ${JSON.stringify(this.lastSlowDown)}`,
-    );
     const answers = window.accepted + window.limited;
     const share = window.limited / answers;
     const acceptedRate = (window.accepted * 1000) / elapsed;

@@ -42,7 +42,7 @@ export const groupMembershipProviderImpl: Required<Omit<pulumi.dynamic.ResourceP
     const { groupId, userId } = props as GroupMembershipState;
     // The group's member list is read once per process: an adopted user already in it costs no write.
     // When it cannot be read, the POST below reports why (404 for an unknown group, naming the user).
-    const members = await groupMembers(groupId).catch(() => undefined);
+    const members = await groupMembers(groupId, true).catch(() => undefined);
     // 409 (already a member) counts as success inside addGroupMember.
     if (!members?.has(userId)) await namingUser(userId, () => addGroupMember(groupId, userId));
     return { id: `${groupId}:${userId}`, outs: { groupId, userId } };
