@@ -240,3 +240,15 @@ test("a step after the POST that fails leaves the user in state as created-but-f
   await user.update(old.id, error.properties!, inputs);
   expect(sandbox().getUser(old.id)).toMatchObject({ is_active: true, first_name: "Jane", cost_center: "ENG-1" });
 });
+
+test("an account taken over by another resource in the same run is not offboarded by the old one", async () => {
+  // A roster person whose key changed: the new resource adopts the account, then the old one is deleted.
+  const old = await user.create(await checked(jane));
+  runtime.startNewCommand();
+  const adopted = await user.create(await checked({ ...jane, adoptExisting: true }));
+  expect(adopted.id).toBe(old.id);
+  sandbox().clearLog();
+  await user.delete(old.id, old.outs);
+  expect(writes(sandbox().requests)).toEqual([]);
+  expect(sandbox().getUser(old.id)?.is_active).toBe(true);
+});

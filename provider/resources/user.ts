@@ -220,7 +220,11 @@ async function existingUserToManage(
   const existing = await findUserByEmail(inputs.email);
   if (!existing) throw conflict;
   const ours = uncertainPosts.has(inputs.email.toLowerCase());
-  if (existing.isActive === false || inputs.adoptExisting || ours) return existing;
+  if (existing.isActive === false || ours) return existing;
+  if (inputs.adoptExisting) {
+    takenOver.add(inputs.email.toLowerCase());
+    return existing;
+  }
   // A run that crashed after its POST leaves an account Pulumi never recorded; the next run meets it
   // here. An account that already matches every declared field is that one, or indistinguishable.
   if (changedFields(existing, inputs).length === 0) {
@@ -228,10 +232,14 @@ async function existingUserToManage(
       `warning: TravelPerk user ${inputs.email} (id ${existing.id}) already existed with exactly the declared ` +
         `fields; it is now managed by this stack (an earlier run was probably interrupted after creating it).`,
     );
+    takenOver.add(inputs.email.toLowerCase());
     return existing;
   }
   throw new UserExistsError(inputs.email, existing.id);
 }
+
+/** E-mails (lower-cased) of active accounts a create of this process took over from whoever had them. */
+const takenOver = new Set<string>();
 
 /** E-mails (lower-cased) that a resource of this process created or took over: two may not share one. */
 const claimedEmails = new Set<string>();
@@ -248,6 +256,7 @@ export class DuplicateUserError extends Error {
 export function forgetCreates(): void {
   claimedEmails.clear();
   uncertainPosts.clear();
+  takenOver.clear();
 }
 
 function claim(email: string): void {
@@ -357,6 +366,12 @@ export const userProviderImpl: Required<Omit<pulumi.dynamic.ResourceProvider, "c
     const { onDelete } = settingsOf(props);
     const email = props.email as string | undefined;
     if (onDelete === "retain") return;
+    // A roster person whose key changed: the new resource took the account over earlier in this run
+    // (creates come before deletes), so the old resource lets go of it instead of offboarding it.
+    if (email !== undefined && takenOver.has(email.toLowerCase())) {
+      console.warn(`warning: TravelPerk user ${email} is now managed by another resource; it is not offboarded.`);
+      return;
+    }
     try {
       if (onDelete === "delete") await deleteUser(id, email);
       else await deactivateUser(id, email);
