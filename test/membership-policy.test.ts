@@ -35,7 +35,7 @@ test("membership: create reads the group once and POSTs; an existing member cost
   await expect(groupMembership.create({ groupId: eng.id, userId: joe.id })).resolves.toMatchObject({ id: created.id });
   expect(writes(sandbox().requests)).toEqual([]);
   // The POST itself treats 409 (already a member) as success.
-  await expect(addGroupMember(eng.id, joe.id)).resolves.toBeUndefined();
+  await expect(addGroupMember(eng.id, joe.id)).resolves.toBe(false);
   expect(sandbox().requests.map((r) => r.status)).toEqual([200, 409]);
   expect(sandbox().groupMembers(eng.id).sort()).toEqual([joe.id, ann.id].sort());
 });

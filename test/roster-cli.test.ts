@@ -104,6 +104,42 @@ test("a one-line edit yields a one-person summary", async () => {
   expect(sandbox.findUserByEmail("felix.varga@example.com")?.cost_center).toBe("OPS-120");
 });
 
+test("a new key for the same person is one change, and the account stays active", async () => {
+  const before = sandbox.findUserByEmail("felix.varga@example.com")!;
+  writeRoster(
+    rosterText().replace(
+      "  - email: felix.varga@example.com\n",
+      "  - email: felix.varga@example.com\n    key: felix\n",
+    ),
+  );
+  const preview = await tp(["preview", "--stack", "dev", "--json", "--max-offboard", "0"]);
+  expect(preview.code).toBe(0); // not an offboarding: the guard passes
+  const { summary } = JSON.parse(preview.stdout) as {
+    summary: {
+      added: unknown[];
+      offboarded: unknown[];
+      changed: { email: string; fields: unknown[]; joins: unknown[]; leaves: unknown[] }[];
+    };
+  };
+  expect(summary.added).toEqual([]);
+  expect(summary.offboarded).toEqual([]);
+  expect(summary.changed).toEqual([
+    expect.objectContaining({
+      email: "felix.varga@example.com",
+      fields: [{ field: "key", from: "felix.varga@example.com", to: "felix" }],
+      joins: [],
+      leaves: [],
+    }),
+  ]);
+  const up = await tp(["up", "--stack", "dev"]);
+  expect(up.code).toBe(0);
+  const after = sandbox.findUserByEmail("felix.varga@example.com")!;
+  expect(after.id).toBe(before.id);
+  expect(after.is_active).toBe(true);
+  expect(after.travel_policy).toEqual(before.travel_policy);
+  expect(sandbox.groupMembers(sandbox.listGroups().find((g) => g.name === "Operations")!.id)).toContain(before.id);
+});
+
 test("the guard trips on a mass removal, names the people and blocks up", async () => {
   const original = rosterText();
   const people = original.split(/\n(?= {2}- email:)/);

@@ -63,8 +63,12 @@ export async function groupMembers(groupId: string, forCreate = false): Promise<
   return knownMembers(groupId) ?? new Set(await listing);
 }
 
-/** Adds a member; an existing membership (409) is success. Safe to retry: a repeat answers 409. */
-export async function addGroupMember(groupId: string, userId: string, subject?: string): Promise<void> {
+/**
+ * Adds a member; an existing membership (409) is success. Safe to retry: a repeat answers 409.
+ * Returns false when the user was a member already.
+ */
+export async function addGroupMember(groupId: string, userId: string, subject?: string): Promise<boolean> {
+  let added = true;
   try {
     await whileWriting(groupKey(groupId), () =>
       request({
@@ -78,8 +82,10 @@ export async function addGroupMember(groupId: string, userId: string, subject?: 
     );
   } catch (error) {
     if (!(error instanceof ConflictError && error.status === 409)) throw error;
+    added = false;
   }
   noteMembership(groupId, userId, true);
+  return added;
 }
 
 /** Removes a member; returns false when it was not a member (404), which callers treat as done. */

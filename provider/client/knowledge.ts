@@ -104,8 +104,26 @@ export function ensureSnapshot(listAll: () => Promise<unknown>): Promise<void> {
   return snapshot;
 }
 
+/**
+ * Memberships and policy assignments that a create of this process found already in place. When the
+ * same run then deletes another resource holding the same fact (a roster key changed, a resource was
+ * renamed), that delete must not undo what the new resource now owns.
+ */
+const foundInPlace = new Set<string>();
+
+/** Records that a create found `fact` (e.g. `membership:<group>:<user>`) already true. */
+export function noteFoundInPlace(fact: string): void {
+  foundInPlace.add(fact);
+}
+
+/** Whether a create of this process found `fact` already true (and so owns it now). */
+export function wasFoundInPlace(fact: string): boolean {
+  return foundInPlace.has(fact);
+}
+
 /** Forgets everything (tests; a new credential). */
 export function forgetAll(): void {
+  foundInPlace.clear();
   users.clear();
   groups.clear();
   writtenAt.clear();

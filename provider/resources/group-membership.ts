@@ -5,6 +5,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { NotFoundError } from "../client/errors";
 import { addGroupMember, groupMembers, removeGroupMember } from "../client/groups";
+import { noteFoundInPlace, wasFoundInPlace } from "../client/knowledge";
 import membershipProvider from "../entry/group-membership";
 import { namingUser } from "./subject";
 import { checkInputs, containsUnknown, opaqueIdInput } from "./validation";
@@ -44,7 +45,8 @@ export const groupMembershipProviderImpl: Required<Omit<pulumi.dynamic.ResourceP
     // When it cannot be read, the POST below reports why (404 for an unknown group, naming the user).
     const members = await groupMembers(groupId, true).catch(() => undefined);
     // 409 (already a member) counts as success inside addGroupMember.
-    if (!members?.has(userId)) await namingUser(userId, () => addGroupMember(groupId, userId));
+    const added = !members?.has(userId) && (await namingUser(userId, () => addGroupMember(groupId, userId)));
+    if (!added) noteFoundInPlace(`membership:${groupId}:${userId}`);
     return { id: `${groupId}:${userId}`, outs: { groupId, userId } };
   },
 
@@ -68,6 +70,8 @@ export const groupMembershipProviderImpl: Required<Omit<pulumi.dynamic.ResourceP
 
   async delete(_id, props) {
     const { groupId, userId } = props as GroupMembershipState;
+    // Another resource of this run took this membership over (found it in place): it is not removed.
+    if (wasFoundInPlace(`membership:${groupId}:${userId}`)) return;
     // Not a member any more (404) counts as done.
     await namingUser(userId, () => removeGroupMember(groupId, userId));
   },

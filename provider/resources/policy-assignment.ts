@@ -5,7 +5,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { NotFoundError } from "../client/errors";
 import { setTravelPolicy } from "../client/policies";
-import { knownUser } from "../client/knowledge";
+import { knownUser, noteFoundInPlace, wasFoundInPlace } from "../client/knowledge";
 import { readUser } from "../client/users";
 import policyProvider from "../entry/policy-assignment";
 import { namingUser } from "./subject";
@@ -45,6 +45,8 @@ export const policyAssignmentProviderImpl: Required<Omit<pulumi.dynamic.Resource
     // An adopted user may hold the policy already (this process just read it): no write then.
     if (knownUser(userId)?.travelPolicyId !== policyId) {
       await namingUser(userId, () => setTravelPolicy(userId, policyId));
+    } else {
+      noteFoundInPlace(`policy:${userId}:${policyId}`);
     }
     return { id: userId, outs: { userId, policyId } };
   },
@@ -69,7 +71,9 @@ export const policyAssignmentProviderImpl: Required<Omit<pulumi.dynamic.Resource
   },
 
   async delete(_id, props) {
-    const { userId } = props as PolicyAssignmentInputs;
+    const { userId, policyId } = props as PolicyAssignmentInputs;
+    // Another resource of this run took this assignment over (found it in place): it is not cleared.
+    if (wasFoundInPlace(`policy:${userId}:${policyId}`)) return;
     try {
       await namingUser(userId, () => setTravelPolicy(userId, null));
     } catch (error) {

@@ -248,6 +248,20 @@ export function summarize(
     entry.leaves = leaves.filter((g) => !joins.includes(g));
     return entry;
   });
+  // A new key for the same e-mail is a new resource taking the account over from the old one: for the
+  // reader that is one person whose key changed, not an onboarding plus an offboarding.
+  for (const gone of all.filter((p) => p.op === "offboarded")) {
+    const successor = all.find((p) => p.op === "added" && p.email.toLowerCase() === gone.email.toLowerCase());
+    if (!successor) continue;
+    successor.op = "changed";
+    successor.fields.unshift({ field: "key", from: gone.key, to: successor.key });
+    successor.leaves.push(...gone.leaves.filter((g) => !successor.joins.includes(g)));
+    successor.joins = successor.joins.filter((g) => !gone.leaves.includes(g));
+    if (successor.policy && successor.policy.from === undefined && successor.policy.to === gone.policy?.from) {
+      successor.policy = undefined;
+    }
+    gone.op = "merged";
+  }
   const byEmail = (a: PersonChange, b: PersonChange) => a.email.localeCompare(b.email);
   return {
     added: all.filter((p) => p.op === "added").sort(byEmail),
