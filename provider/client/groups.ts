@@ -11,7 +11,7 @@ import {
   whileWriting,
 } from "./knowledge";
 import { listAll, request } from "./request";
-import { opaqueId } from "./users";
+import { opaqueId, wireNamed } from "./users";
 
 /** A TravelPerk group (a department), as {@link getGroup} returns it. */
 export interface Group {
@@ -21,17 +21,10 @@ export interface Group {
   name: string;
 }
 
-const wireGroup = z.object({
-  id: opaqueId,
-  name: z
-    .string()
-    .nullish()
-    .transform((n) => n ?? ""),
-});
 const wireMember = z.object({ group_id: opaqueId.optional(), user_id: opaqueId }).transform((m) => m.user_id);
 
 export async function listGroups(): Promise<Group[]> {
-  return listAll("/groups", wireGroup, { operation: "list groups" });
+  return listAll("/groups", wireNamed, { operation: "list groups" });
 }
 
 /** The ids of a group's members. */

@@ -2,7 +2,7 @@
 import { z } from "zod";
 import { whileWriting } from "./knowledge";
 import { listAll, request } from "./request";
-import { opaqueId } from "./users";
+import { wireNamed } from "./users";
 
 /** A TravelPerk travel policy, as {@link getTravelPolicy} returns it. */
 export interface TravelPolicy {
@@ -12,16 +12,8 @@ export interface TravelPolicy {
   name: string;
 }
 
-const wirePolicy = z.object({
-  id: opaqueId,
-  name: z
-    .string()
-    .nullish()
-    .transform((n) => n ?? ""),
-});
-
 export async function listTravelPolicies(): Promise<TravelPolicy[]> {
-  return listAll("/travel_policies", wirePolicy, { operation: "list travel policies" });
+  return listAll("/travel_policies", wireNamed, { operation: "list travel policies" });
 }
 
 /**
