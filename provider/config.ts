@@ -45,6 +45,15 @@ interface Setting {
  * @property __type.maxRequestsPerSecond A fixed ceiling of requests per second. Default: none (the pace is learned from 429 answers).
  * @property __type.maxRequestsPerSecond.__type.configKey The stack config key, `travelperk:maxRequestsPerSecond`.
  * @property __type.maxRequestsPerSecond.__type.envVar The environment variable read when the stack config does not set the key.
+ * @property __type.userApi Which API carries user and membership operations: `rest` (the guide's REST, default) or `scim` (SCIM 2.0 with TravelPerk's extension, as the live API runs).
+ * @property __type.userApi.__type.configKey The stack config key, `travelperk:userApi`.
+ * @property __type.userApi.__type.envVar The environment variable read when the stack config does not set the key.
+ * @property __type.scimUrl Base URL of the SCIM API. Default: `<origin of apiUrl>/api/scim/v2` (the guide's layout; on the live host it is `<apiUrl>/scim`).
+ * @property __type.scimUrl.__type.configKey The stack config key, `travelperk:scimUrl`.
+ * @property __type.scimUrl.__type.envVar The environment variable read when the stack config does not set the key.
+ * @property __type.scimToken A separate SCIM bearer token (secret). Default: none, SCIM requests carry the REST credential, as the live API does.
+ * @property __type.scimToken.__type.configKey The stack config key, `travelperk:scimToken`.
+ * @property __type.scimToken.__type.envVar The environment variable read when the stack config does not set the key.
  */
 export const SETTINGS = {
   apiUrl: { configKey: "travelperk:apiUrl", envVar: "TRAVELPERK_API_URL" },
@@ -58,15 +67,29 @@ export const SETTINGS = {
     envVar: "TRAVELPERK_MAX_CONCURRENT_REQUESTS",
   },
   maxRequestsPerSecond: { configKey: "travelperk:maxRequestsPerSecond", envVar: "TRAVELPERK_MAX_REQUESTS_PER_SECOND" },
+  userApi: { configKey: "travelperk:userApi", envVar: "TRAVELPERK_USER_API" },
+  scimUrl: { configKey: "travelperk:scimUrl", envVar: "TRAVELPERK_SCIM_URL" },
+  scimToken: { configKey: "travelperk:scimToken", envVar: "TRAVELPERK_SCIM_TOKEN" },
 } as const satisfies Record<string, Setting>;
 
-/** How the client authenticates. OAuth refresh and SCIM tokens will join this union. */
+/** How the client authenticates. OAuth refresh will join this union. */
 export type Credentials = { kind: "accessToken"; token: string } | { kind: "apiKey"; key: string };
+
+/** The APIs that can carry user and membership operations. */
+export const USER_APIS = ["rest", "scim"] as const;
+/** `rest` (the guide's REST API) or `scim` (SCIM 2.0 with TravelPerk's extension). */
+export type UserApiKind = (typeof USER_APIS)[number];
 
 /** Settings the client needs, resolved from stack config and environment. */
 export interface ResolvedSettings {
   apiUrl: string;
   credentials: Credentials;
+  /** Which API carries user and membership operations. */
+  userApi: UserApiKind;
+  /** Base URL of the SCIM API. */
+  scimUrl: string;
+  /** What SCIM requests carry: the separate SCIM token when one is set, else the REST credential. */
+  scimCredentials: Credentials;
   maxRetries: number;
   retryBaseDelayMs: number;
   requestTimeoutMs: number;
@@ -97,6 +120,16 @@ export class InvalidSettingError extends Error {
   }
 }
 
+/** Raised when a setting holds a value outside its choices. */
+export class InvalidChoiceError extends Error {
+  constructor(setting: Setting, value: string, choices: readonly string[]) {
+    super(
+      `${setting.configKey} / ${setting.envVar} must be one of ${choices.map((c) => `"${c}"`).join(", ")}, got "${value}"`,
+    );
+    this.name = "InvalidChoiceError";
+  }
+}
+
 /** A source of config values: the engine's `configure` request or a plain map. */
 export interface ConfigSource {
   get(key: string): string | undefined;
@@ -124,6 +157,23 @@ function readNumber(setting: Setting, env: NodeJS.ProcessEnv, fallback: number):
   return value;
 }
 
+/** The user API chosen (`travelperk:userApi`); needs no credential, so `check` can ask it. */
+export function resolveUserApi(env: NodeJS.ProcessEnv = process.env): UserApiKind {
+  const raw = read(SETTINGS.userApi, env)?.trim().toLowerCase() ?? "rest";
+  if (!(USER_APIS as readonly string[]).includes(raw)) throw new InvalidChoiceError(SETTINGS.userApi, raw, USER_APIS);
+  return raw as UserApiKind;
+}
+
+/** The SCIM base URL of the guide's layout: `<origin of apiUrl>/api/scim/v2`. */
+export function defaultScimUrl(apiUrl: string): string {
+  return `${new URL(apiUrl).origin}/api/scim/v2`;
+}
+
+/** Every stack config key and environment value the provider reads, as one string: equal settings, equal text. */
+export function settingsFingerprint(env: NodeJS.ProcessEnv = process.env): string {
+  return JSON.stringify(Object.values(SETTINGS).map((setting) => read(setting, env) ?? null));
+}
+
 /** Resolves the settings now (stack config, then environment); throws when no credential is set. */
 export function resolveSettings(env: NodeJS.ProcessEnv = process.env): ResolvedSettings {
   const accessToken = read(SETTINGS.accessToken, env);
@@ -132,9 +182,14 @@ export function resolveSettings(env: NodeJS.ProcessEnv = process.env): ResolvedS
   if (accessToken !== undefined) credentials = { kind: "accessToken", token: accessToken };
   else if (apiKey !== undefined) credentials = { kind: "apiKey", key: apiKey };
   else throw new MissingCredentialsError();
+  const apiUrl = (read(SETTINGS.apiUrl, env) ?? DEFAULT_API_URL).replace(/\/+$/, "");
+  const scimToken = read(SETTINGS.scimToken, env);
   return {
-    apiUrl: (read(SETTINGS.apiUrl, env) ?? DEFAULT_API_URL).replace(/\/+$/, ""),
+    apiUrl,
     credentials,
+    userApi: resolveUserApi(env),
+    scimUrl: (read(SETTINGS.scimUrl, env) ?? defaultScimUrl(apiUrl)).replace(/\/+$/, ""),
+    scimCredentials: scimToken === undefined ? credentials : { kind: "accessToken", token: scimToken },
     maxRetries: readNumber(SETTINGS.maxRetries, env, 8),
     retryBaseDelayMs: readNumber(SETTINGS.retryBaseDelayMs, env, 500),
     requestTimeoutMs: readNumber(SETTINGS.requestTimeoutMs, env, 30_000),

@@ -4,17 +4,16 @@
  * list once per run however many resources use it, and return plain (not secret) values.
  */
 import * as pulumi from "@pulumi/pulumi";
+import { listCostCenters, type CostCenter } from "./client/cost-centers";
 import { listGroups, type Group } from "./client/groups";
-import { listTravelPolicies, type TravelPolicy } from "./client/policies";
+import { policyDirectory, type TravelPolicy } from "./client/policies";
+import { currentRun } from "./client/run";
 import { listUsers, type User } from "./client/users";
 import { setStackConfig } from "./config";
 
-const lists = new Map<string, Promise<unknown[]>>();
-/** The lists that have arrived, for callers that must not send a request (summaries). */
-const fetched = new Map<string, unknown[]>();
-
 /** One fetch per list per run: concurrent callers share the same promise. */
 function once<T>(key: string, load: () => Promise<T[]>): Promise<T[]> {
+  const { lookups: lists, fetched } = currentRun();
   let list = lists.get(key) as Promise<T[]> | undefined;
   if (!list) {
     // The program's stack config, read raw: secrets are unwrapped here and never leave this process.
@@ -46,7 +45,16 @@ function byName<T extends { id: string; name: string }>(kind: string, items: T[]
  * @throws Error naming every existing policy when none has this name.
  */
 export async function getTravelPolicy(args: { name: string }): Promise<TravelPolicy> {
-  return byName("travel policy", await once("policies", listTravelPolicies), args.name);
+  const served = await once("policyListing", async () => [await policyDirectory()]);
+  const policies = served[0];
+  // An organisation without a policy listing (the live API) knows policies by name: the name is the id.
+  if (!policies) return { id: args.name, name: args.name };
+  return byName("travel policy", policies, args.name);
+}
+
+/** The policies, or none where the organisation serves no listing (then roster names are not checked). */
+async function policies(): Promise<TravelPolicy[] | undefined> {
+  return (await once("policyListing", async () => [await policyDirectory()]))[0];
 }
 
 /**
@@ -77,20 +85,33 @@ export async function getUser(args: { email: string }): Promise<User> {
 
 /** Forgets the lists fetched so far (for long-lived processes and tests). */
 export function clearLookupCache(): void {
-  lists.clear();
-  fetched.clear();
+  currentRun().lookups.clear();
+  currentRun().fetched.clear();
 }
 
-/** The travel policies and groups a roster refers to by name: one request per list per run. */
-export async function loadDirectory(): Promise<{ policies: TravelPolicy[]; groups: Group[] }> {
-  const [policies, groups] = await Promise.all([once("policies", listTravelPolicies), once("groups", listGroups)]);
-  return { policies, groups };
+/** What a roster refers to by name. `undefined` lists are not served by this organisation. */
+export interface Directory {
+  policies: TravelPolicy[] | undefined;
+  groups: Group[];
+  costCenters: CostCenter[] | undefined;
+}
+
+/** The travel policies, groups and cost centres a roster refers to by name: one request per list per run. */
+export async function loadDirectory(): Promise<Directory> {
+  const [policyList, groups, costCenters] = await Promise.all([
+    policies(),
+    once("groups", listGroups),
+    once("costCenters", async () => [await listCostCenters()]),
+  ]);
+  return { policies: policyList, groups, costCenters: costCenters[0] };
 }
 
 /** The travel policies and groups fetched so far in this process, without sending a request. */
 export function cachedDirectory(): { policies: TravelPolicy[]; groups: Group[] } {
+  const { fetched } = currentRun();
+  const listing = fetched.get("policyListing") as (TravelPolicy[] | undefined)[] | undefined;
   return {
-    policies: (fetched.get("policies") ?? []) as TravelPolicy[],
+    policies: listing?.[0] ?? [],
     groups: (fetched.get("groups") ?? []) as Group[],
   };
 }

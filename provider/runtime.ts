@@ -1,24 +1,25 @@
 /**
  * Stable entry point `pulumi-travelperk/runtime`: what the serialized providers in state call.
  *
- * Loaded inside the Pulumi provider process, once per process; its module-level state (stack config,
- * the HTTP client, memory of POSTs whose answer was lost) is shared by every resource of the run.
+ * Loaded inside the Pulumi provider process, once per process; the run it serves (client/run.ts: the
+ * HTTP client, what is known, memory of creates whose answer was lost) is shared by every resource.
  * Its export names are a public contract with state written by every release: never rename them.
  */
 import type * as pulumi from "@pulumi/pulumi";
-import { forgetAll } from "./client/knowledge";
-import { resetClient } from "./client/request";
+import { runForSettings, startRun } from "./client/run";
 import { setStackConfig } from "./config";
-import { clearLookupCache } from "./lookups";
-import { forgetCreates } from "./resources/user";
 
 export { userProviderImpl as user } from "./resources/user";
 export { groupMembershipProviderImpl as groupMembership } from "./resources/group-membership";
 export { policyAssignmentProviderImpl as policyAssignment } from "./resources/policy-assignment";
 
-/** Receives the whole stack config from the engine (secrets unwrapped); read again at each request. */
+/**
+ * Receives the whole stack config from the engine (secrets unwrapped); read again at each request.
+ * A config that differs from the run's starts a new run (see client/run.ts).
+ */
 export function configure(req: pulumi.dynamic.ConfigureRequest): Promise<void> {
   setStackConfig(req.config);
+  runForSettings();
   return Promise.resolve();
 }
 
@@ -28,8 +29,5 @@ export function configure(req: pulumi.dynamic.ConfigureRequest): Promise<void> {
  * commands in one process do.
  */
 export function startNewCommand(): void {
-  forgetAll();
-  forgetCreates();
-  resetClient();
-  clearLookupCache();
+  startRun();
 }

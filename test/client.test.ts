@@ -79,10 +79,40 @@ describe("pagination", () => {
     ]);
   });
 
-  test("a list under another key and no total: stops on a short page", async () => {
+  test("a list under another key, no total and no limit: a short page may be a capped one, so it asks on", async () => {
     server.on("GET /groups?limit=200&offset=0", { body: { groups: [{ id: 7, name: "Eng" }] } });
-    expect(await listGroups()).toEqual([{ id: "7", name: "Eng" }]);
-    expect(server.seen).toHaveLength(1);
+    server.on("GET /groups?limit=200&offset=1", { body: { groups: [{ id: 8, name: "Ops" }] } });
+    server.on("GET /groups?limit=200&offset=2", { body: { groups: [] } });
+    expect(await listGroups()).toEqual([
+      { id: "7", name: "Eng" },
+      { id: "8", name: "Ops" },
+    ]);
+    expect(server.seen).toHaveLength(3);
+  });
+
+  test("no total, and a page shorter than the limit the server answered: that is the last page", async () => {
+    server.on("GET /groups?limit=200&offset=0", {
+      body: {
+        offset: 0,
+        limit: 2,
+        groups: [
+          { id: 1, name: "A" },
+          { id: 2, name: "B" },
+        ],
+      },
+    });
+    server.on("GET /groups?limit=200&offset=2", { body: { offset: 2, limit: 2, groups: [{ id: 3, name: "C" }] } });
+    expect((await listGroups()).map((g) => g.id)).toEqual(["1", "2", "3"]);
+    expect(server.seen).toHaveLength(2);
+  });
+
+  test("a total that says more: pages shorter than asked are followed until it is reached", async () => {
+    const page = (from: number) =>
+      Array.from({ length: 7 }, (_, i) => user(`u${String(from + i)}`, `p${String(from + i)}@example.com`));
+    server.on("GET /users?limit=200&offset=0", { body: { results: page(0), total: 10, limit: 200 } });
+    server.on("GET /users?limit=200&offset=7", { body: { results: page(7).slice(0, 3), total: 10, limit: 200 } });
+    expect(await listUsers()).toHaveLength(10);
+    expect(server.seen).toHaveLength(2);
   });
 
   test("no total and a full page: asks for the next, stops on an empty one", async () => {

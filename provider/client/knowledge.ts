@@ -1,132 +1,125 @@
 /**
  * What this provider process knows about users and group members, so that a refresh of N users costs
  * one listing (pages of 200) instead of N GETs, and so that writes that would change nothing are not
- * sent. The engine starts one provider process per command, so this knowledge lives for one command.
+ * sent. It belongs to the run (see run.ts): a new command starts with nothing known.
  *
  * Freshness is by sequence: every read and every write gets a tick when it starts or ends. A fact is
  * trusted only when it was read after the last write to that user (or group) had finished, and while
  * no write to it is in flight. The create path never asks this cache whether an e-mail exists: after a
  * 422 it lists users afresh (see `freshUserListing`).
  */
-import type { User } from "./users";
-
-let clock = 0;
-const tick = () => ++clock;
+import type { User } from "./users/model";
 
 interface Known<T> {
   value: T;
   seq: number;
 }
 
-const users = new Map<string, Known<User>>();
-const groups = new Map<string, Known<Set<string>>>();
-const writtenAt = new Map<string, number>();
-const writesInFlight = new Map<string, number>();
-
-function trusted<T>(key: string, entry: Known<T> | undefined): T | undefined {
-  if (!entry || (writesInFlight.get(key) ?? 0) > 0) return undefined;
-  return entry.seq > (writtenAt.get(key) ?? 0) ? entry.value : undefined;
-}
-
-/** Marks the start of a read; pass the result to `learnUsers`/`learnMembers`. */
-export function readStarted(): number {
-  return tick();
-}
-
-/** Records users read by a request that started at `seq`. */
-export function learnUsers(list: readonly User[], seq: number): void {
-  for (const user of list) {
-    const existing = users.get(user.id);
-    if (!existing || existing.seq < seq) users.set(user.id, { value: user, seq });
-  }
-}
-
-/** Records a group's members read by a request that started at `seq`. */
-export function learnMembers(groupId: string, members: readonly string[], seq: number): void {
-  const existing = groups.get(groupKey(groupId));
-  if (!existing || existing.seq < seq) groups.set(groupKey(groupId), { value: new Set(members), seq });
-}
-
 /** The key of a group's member list among the facts. */
 export const groupKey = (groupId: string) => `group:${groupId}`;
 
-/** Runs a write to `key` (a user id, or `groupKey(id)`); facts about it are untrusted until it ends. */
-export async function whileWriting<T>(key: string, write: () => Promise<T>): Promise<T> {
-  writesInFlight.set(key, (writesInFlight.get(key) ?? 0) + 1);
-  try {
-    return await write();
-  } finally {
-    writesInFlight.set(key, (writesInFlight.get(key) ?? 1) - 1);
-    writtenAt.set(key, tick());
+/** What one run knows about users and group members, and how fresh each fact is. */
+export class Knowledge {
+  private clock = 0;
+  private readonly users = new Map<string, Known<User>>();
+  private readonly groups = new Map<string, Known<Set<string>>>();
+  private readonly writtenAt = new Map<string, number>();
+  private readonly writesInFlight = new Map<string, number>();
+  /** Set once every user has been listed in this run. */
+  private snapshot: Promise<void> | undefined;
+  /**
+   * Memberships and policy assignments that a create of this run found already in place. When the
+   * same run then deletes another resource holding the same fact (a roster key changed, a resource was
+   * renamed), that delete must not undo what the new resource now owns.
+   */
+  private readonly foundInPlace = new Set<string>();
+
+  private tick(): number {
+    return ++this.clock;
   }
-}
 
-/** A user as last read, if that read is still trustworthy. */
-export function knownUser(id: string): User | undefined {
-  return trusted(id, users.get(id));
-}
+  private trusted<T>(key: string, entry: Known<T> | undefined): T | undefined {
+    if (!entry || (this.writesInFlight.get(key) ?? 0) > 0) return undefined;
+    return entry.seq > (this.writtenAt.get(key) ?? 0) ? entry.value : undefined;
+  }
 
-/** A group's members as last read, if still trustworthy. */
-export function knownMembers(groupId: string): ReadonlySet<string> | undefined {
-  return trusted(groupKey(groupId), groups.get(groupKey(groupId)));
-}
+  /** Marks the start of a read; pass the result to `learnUsers`/`learnMembers`. */
+  readStarted(): number {
+    return this.tick();
+  }
 
-/**
- * A group's members as last read and kept by this process's own changes, even while other membership
- * writes to the group are in flight. Good enough to skip adding someone who is already a member (a
- * wrong answer costs one POST answered 409); never used to answer a refresh.
- */
-export function lastListedMembers(groupId: string): ReadonlySet<string> | undefined {
-  return groups.get(groupKey(groupId))?.value;
-}
+  /** Records users read by a request that started at `seq`. */
+  learnUsers(list: readonly User[], seq: number): void {
+    for (const user of list) {
+      const existing = this.users.get(user.id);
+      if (!existing || existing.seq < seq) this.users.set(user.id, { value: user, seq });
+    }
+  }
 
-/** After a membership change succeeded (call it once the write has ended): the known members follow. */
-export function noteMembership(groupId: string, userId: string, member: boolean): void {
-  const entry = groups.get(groupKey(groupId));
-  if (!entry) return;
-  if (member) entry.value.add(userId);
-  else entry.value.delete(userId);
-  entry.seq = tick();
-}
+  /** Records a group's members read by a request that started at `seq`. */
+  learnMembers(groupId: string, members: readonly string[], seq: number): void {
+    const existing = this.groups.get(groupKey(groupId));
+    if (!existing || existing.seq < seq) this.groups.set(groupKey(groupId), { value: new Set(members), seq });
+  }
 
-/** Set once every user has been listed in this process. */
-let snapshot: Promise<void> | undefined;
+  /** Runs a write to `key` (a user id, or `groupKey(id)`); facts about it are untrusted until it ends. */
+  async whileWriting<T>(key: string, write: () => Promise<T>): Promise<T> {
+    this.writesInFlight.set(key, (this.writesInFlight.get(key) ?? 0) + 1);
+    try {
+      return await write();
+    } finally {
+      this.writesInFlight.set(key, (this.writesInFlight.get(key) ?? 1) - 1);
+      this.writtenAt.set(key, this.tick());
+    }
+  }
 
-/** Loads every user once per process (single-flight); reads are then served from what it learned. */
-export function ensureSnapshot(listAll: () => Promise<unknown>): Promise<void> {
-  snapshot ??= listAll().then(
-    () => undefined,
-    (error: unknown) => {
-      snapshot = undefined; // a failed listing may be tried again
-      throw error;
-    },
-  );
-  return snapshot;
-}
+  /** A user as last read, if that read is still trustworthy. */
+  knownUser(id: string): User | undefined {
+    return this.trusted(id, this.users.get(id));
+  }
 
-/**
- * Memberships and policy assignments that a create of this process found already in place. When the
- * same run then deletes another resource holding the same fact (a roster key changed, a resource was
- * renamed), that delete must not undo what the new resource now owns.
- */
-const foundInPlace = new Set<string>();
+  /** A group's members as last read, if still trustworthy. */
+  knownMembers(groupId: string): ReadonlySet<string> | undefined {
+    return this.trusted(groupKey(groupId), this.groups.get(groupKey(groupId)));
+  }
 
-/** Records that a create found `fact` (e.g. `membership:<group>:<user>`) already true. */
-export function noteFoundInPlace(fact: string): void {
-  foundInPlace.add(fact);
-}
+  /**
+   * A group's members as last read and kept by this run's own changes, even while other membership
+   * writes to the group are in flight. Good enough to skip adding someone who is already a member (a
+   * wrong answer costs one write answered "already a member"); never used to answer a refresh.
+   */
+  lastListedMembers(groupId: string): ReadonlySet<string> | undefined {
+    return this.groups.get(groupKey(groupId))?.value;
+  }
 
-/** Whether a create of this process found `fact` already true (and so owns it now). */
-export function wasFoundInPlace(fact: string): boolean {
-  return foundInPlace.has(fact);
-}
+  /** After a membership change succeeded (call it once the write has ended): the known members follow. */
+  noteMembership(groupId: string, userId: string, member: boolean): void {
+    const entry = this.groups.get(groupKey(groupId));
+    if (!entry) return;
+    if (member) entry.value.add(userId);
+    else entry.value.delete(userId);
+    entry.seq = this.tick();
+  }
 
-/** Forgets everything (tests; a new credential). */
-export function forgetAll(): void {
-  foundInPlace.clear();
-  users.clear();
-  groups.clear();
-  writtenAt.clear();
-  writesInFlight.clear();
-  snapshot = undefined;
+  /** Loads every user once per run (single-flight); reads are then served from what it learned. */
+  ensureSnapshot(listAll: () => Promise<unknown>): Promise<void> {
+    this.snapshot ??= listAll().then(
+      () => undefined,
+      (error: unknown) => {
+        this.snapshot = undefined; // a failed listing may be tried again
+        throw error;
+      },
+    );
+    return this.snapshot;
+  }
+
+  /** Records that a create found `fact` (e.g. `membership:<group>:<user>`) already true. */
+  noteFoundInPlace(fact: string): void {
+    this.foundInPlace.add(fact);
+  }
+
+  /** Whether a create of this run found `fact` already true (and so owns it now). */
+  wasFoundInPlace(fact: string): boolean {
+    return this.foundInPlace.has(fact);
+  }
 }

@@ -9,13 +9,21 @@ import { z } from "zod";
 import { resolveSettings, type Credentials, type ResolvedSettings } from "../config";
 import { MalformedResponseError, toTravelPerkError, type RequestContext } from "./errors";
 import { isRetryable, retryDelayMs } from "./retry";
+import { currentRun } from "./run";
 import { RequestScheduler } from "./scheduler";
 import { packageVersion } from "../version";
 
+/** Which API a request goes to: the REST base URL (`apiUrl`) or the SCIM base URL (`scimUrl`). */
+export type Surface = "rest" | "scim";
+
 /** One request, as the typed collection functions describe it. */
 export interface RequestSpec<T> {
-  method: "GET" | "POST" | "PATCH" | "DELETE";
+  method: "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
   path: string;
+  /** Default `rest`. SCIM requests carry the SCIM credential and SCIM's media type. */
+  surface?: Surface;
+  /** Extra request headers (e.g. `If-Match`); never a credential. */
+  headers?: Record<string, string>;
   params?: Record<string, string | number>;
   body?: unknown;
   /** Validates the answer; omit for answers without a body (204). */
@@ -32,7 +40,8 @@ interface Client {
   scheduler: RequestScheduler;
 }
 
-let client: Client | undefined;
+/** The media type of SCIM bodies (RFC 7644 §3.1). */
+const SCIM_MEDIA_TYPE = "application/scim+json";
 
 function authorization(credentials: Credentials): string {
   return credentials.kind === "accessToken" ? `Bearer ${credentials.token}` : `ApiKey ${credentials.key}`;
@@ -57,7 +66,9 @@ function createClient(settings: ResolvedSettings, key: string): Client {
   // The auth header is added per request (also per retry) from the current settings, so a refreshed
   // credential is picked up and the instance defaults never hold a token.
   http.interceptors.request.use((config) => {
-    config.headers.set("Authorization", authorization(current().settings.credentials));
+    const { settings: now } = current();
+    const scim = config.baseURL === now.scimUrl;
+    config.headers.set("Authorization", authorization(scim ? now.scimCredentials : now.credentials));
     return config;
   });
   axiosRetry(http, {
@@ -69,61 +80,110 @@ function createClient(settings: ResolvedSettings, key: string): Client {
   return { key, http, settings, scheduler };
 }
 
-/** The client for the settings in force now; rebuilt when they change (e.g. after `configure`). */
+/** The client of the run in force, for the settings in force now; rebuilt when they change. */
 function current(): Client {
   const settings = resolveSettings();
+  const run = currentRun();
+  const client = run.http as Client | undefined;
   const key = JSON.stringify([
     settings.apiUrl,
+    settings.scimUrl,
     settings.maxRetries,
     settings.retryBaseDelayMs,
     settings.requestTimeoutMs,
     settings.maxConcurrentRequests,
     settings.maxRequestsPerSecond,
   ]);
-  if (!client || client.key !== key) client = createClient(settings, key);
-  else client.settings = settings;
+  if (!client || client.key !== key) {
+    const fresh = createClient(settings, key);
+    run.http = fresh;
+    return fresh;
+  }
+  client.settings = settings;
   return client;
-}
-
-/** Drops the client and its scheduler (what the pace learned); the next request builds them afresh. */
-export function resetClient(): void {
-  client = undefined;
 }
 
 /** The scheduler's counters (requests sent, 429s seen, peak concurrency), for benchmarks and logs. */
 export function schedulerStats(): RequestScheduler["stats"] | undefined {
-  return client?.scheduler.stats;
+  return (currentRun().http as Client | undefined)?.scheduler.stats;
+}
+
+/** A validated answer with what the transports read beside the body. */
+export interface Answer<T> {
+  data: T;
+  status: number;
+  /** The `ETag` header, when the server sent one. */
+  etag?: string;
 }
 
 /** Sends one request and returns its validated answer; every failure becomes a TravelPerkError. */
 export async function request<T>(spec: RequestSpec<T>): Promise<T> {
-  const { http } = current();
-  const config: AxiosRequestConfig = { method: spec.method, url: spec.path, params: spec.params, data: spec.body };
+  return (await send(spec)).data;
+}
+
+/** Like {@link request}, with the answer's status and ETag. */
+export async function send<T>(spec: RequestSpec<T>): Promise<Answer<T>> {
+  const { http, settings } = current();
+  const scim = spec.surface === "scim";
+  const config: AxiosRequestConfig = {
+    method: spec.method,
+    url: spec.path,
+    baseURL: scim ? settings.scimUrl : settings.apiUrl,
+    params: spec.params,
+    data: spec.body,
+    headers: {
+      ...(scim && { Accept: `${SCIM_MEDIA_TYPE}, application/json` }),
+      ...(scim && spec.body !== undefined && { "Content-Type": SCIM_MEDIA_TYPE }),
+      ...spec.headers,
+    },
+  };
   // axios-retry's per-request options: a POST marked idempotent may be repeated after a 5xx or lost answer.
   if (spec.idempotent) config["axios-retry"] = { retryCondition: (error) => isRetryable(error, true) };
   let data: unknown;
+  let status: number;
+  let etag: string | undefined;
   try {
-    data = (await http.request(config)).data;
+    const response = await http.request(config);
+    data = response.data;
+    status = response.status;
+    const header: unknown = response.headers.etag;
+    etag = typeof header === "string" && header !== "" ? header : undefined;
   } catch (error) {
     throw toTravelPerkError(error, spec.context);
   }
-  if (!spec.schema) return undefined as T;
+  if (!spec.schema) return { data: undefined as T, status, etag };
   const parsed = spec.schema.safeParse(data);
   if (!parsed.success) {
     const issue = parsed.error.issues.at(0);
     const where = issue && issue.path.length > 0 ? issue.path.join(".") : "answer";
     const shape = typeof data === "string" ? "a text answer" : `${where}: ${issue?.message ?? "unexpected shape"}`;
-    throw new MalformedResponseError(spec.context, 200, `malformed answer (${shape})`);
+    throw new MalformedResponseError(spec.context, status, `malformed answer (${shape})`);
   }
-  return parsed.data;
+  return { data: parsed.data, status, etag };
 }
 
 /** Largest page the API serves (the contract refuses a larger limit). */
 export const PAGE_LIMIT = 200;
 
+/** Parses each item of a page, or fails naming the first malformed one. */
+function parseItems<T>(raw: unknown[], item: z.ZodType<T>, context: RequestContext): T[] {
+  return raw.map((value) => {
+    const parsed = item.safeParse(value);
+    if (parsed.success) return parsed.data;
+    const issue = parsed.error.issues.at(0);
+    throw new MalformedResponseError(
+      context,
+      200,
+      `malformed list item (${issue?.path.join(".") || "item"}: ${issue?.message ?? "unexpected shape"})`,
+    );
+  });
+}
+
 /**
- * Reads every item of a paged collection. Tolerant of the live API's habits: the list is under
- * `results` or the one array-valued key, `total` may be missing, so paging stops on a short page.
+ * Reads every item of a paged REST collection. Tolerant of the live API's habits: the list is under
+ * `results` or the one array-valued key, and a server may serve fewer items per page than asked
+ * without saying so. Paging continues while `total` says more remain; without a total it stops only
+ * on an empty page, or on a page shorter than the `limit` the server answered.
  */
 export async function listAll<T>(path: string, item: z.ZodType<T>, context: RequestContext): Promise<T[]> {
   const items: T[] = [];
@@ -135,31 +195,54 @@ export async function listAll<T>(path: string, item: z.ZodType<T>, context: Requ
       schema: z.unknown(),
       context,
     });
-    const { results, total } = readPage(page, context);
-    for (const raw of results) {
-      const parsed = item.safeParse(raw);
-      if (!parsed.success) {
-        const issue = parsed.error.issues.at(0);
-        throw new MalformedResponseError(
-          context,
-          200,
-          `malformed list item (${issue?.path.join(".") || "item"}: ${issue?.message ?? "unexpected shape"})`,
-        );
-      }
-      items.push(parsed.data);
-    }
+    const { results, total, limit } = readPage(page, context);
+    items.push(...parseItems(results, item, context));
     offset += results.length;
-    if (results.length < PAGE_LIMIT || (total !== undefined && offset >= total)) return items;
+    if (results.length === 0) return items;
+    if (total !== undefined ? offset >= total : limit !== undefined && results.length < limit) return items;
   }
 }
 
-function readPage(page: unknown, context: RequestContext): { results: unknown[]; total?: number } {
+function readPage(page: unknown, context: RequestContext): { results: unknown[]; total?: number; limit?: number } {
   if (page && typeof page === "object" && !Array.isArray(page)) {
     const record = page as Record<string, unknown>;
     const total = typeof record.total === "number" ? record.total : undefined;
-    if (Array.isArray(record.results)) return { results: record.results, total };
+    const limit = typeof record.limit === "number" && record.limit > 0 ? record.limit : undefined;
+    if (Array.isArray(record.results)) return { results: record.results, total, limit };
     const arrays = Object.values(record).filter(Array.isArray);
-    if (arrays.length === 1) return { results: arrays[0] as unknown[], total };
+    if (arrays.length === 1) return { results: arrays[0] as unknown[], total, limit };
   }
   throw new MalformedResponseError(context, 200, "malformed answer (expected a page with a results list)");
+}
+
+const scimListResponse = z.object({
+  totalResults: z.coerce.number().int().nonnegative().optional(),
+  Resources: z.array(z.unknown()).optional(),
+});
+
+/**
+ * Reads every resource of a SCIM collection (RFC 7644 §3.4.2.4): 1-based `startIndex`/`count` pages
+ * until `totalResults` is reached, whatever `itemsPerPage` says (servers cap pages silently).
+ */
+export async function listAllScim<T>(
+  path: string,
+  item: z.ZodType<T>,
+  context: RequestContext,
+  params: Record<string, string> = {},
+): Promise<T[]> {
+  const items: T[] = [];
+  for (;;) {
+    const page = await request({
+      method: "GET",
+      path,
+      surface: "scim",
+      params: { ...params, startIndex: items.length + 1, count: PAGE_LIMIT },
+      schema: scimListResponse,
+      context,
+    });
+    const resources = page.Resources ?? [];
+    items.push(...parseItems(resources, item, context));
+    // totalResults is required by the RFC; a server that omits it is read until an empty page.
+    if (resources.length === 0 || (page.totalResults !== undefined && items.length >= page.totalResults)) return items;
+  }
 }

@@ -5,7 +5,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { NotFoundError } from "../client/errors";
 import { addGroupMember, groupMembers, removeGroupMember } from "../client/groups";
-import { noteFoundInPlace, wasFoundInPlace } from "../client/knowledge";
+import { currentRun } from "../client/run";
 import membershipProvider from "../entry/group-membership";
 import { namingUser } from "./subject";
 import { checkInputs, containsUnknown, opaqueIdInput } from "./validation";
@@ -46,7 +46,7 @@ export const groupMembershipProviderImpl: Required<Omit<pulumi.dynamic.ResourceP
     const members = await groupMembers(groupId, true).catch(() => undefined);
     // 409 (already a member) counts as success inside addGroupMember.
     const added = !members?.has(userId) && (await namingUser(userId, () => addGroupMember(groupId, userId)));
-    if (!added) noteFoundInPlace(`membership:${groupId}:${userId}`);
+    if (!added) currentRun().knowledge.noteFoundInPlace(`membership:${groupId}:${userId}`);
     return { id: `${groupId}:${userId}`, outs: { groupId, userId } };
   },
 
@@ -71,7 +71,7 @@ export const groupMembershipProviderImpl: Required<Omit<pulumi.dynamic.ResourceP
   async delete(_id, props) {
     const { groupId, userId } = props as GroupMembershipState;
     // Another resource of this run took this membership over (found it in place): it is not removed.
-    if (wasFoundInPlace(`membership:${groupId}:${userId}`)) return;
+    if (currentRun().knowledge.wasFoundInPlace(`membership:${groupId}:${userId}`)) return;
     // Not a member any more (404) counts as done.
     await namingUser(userId, () => removeGroupMember(groupId, userId));
   },

@@ -5,8 +5,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import { NotFoundError } from "../client/errors";
 import { setTravelPolicy } from "../client/policies";
-import { knownUser, noteFoundInPlace, wasFoundInPlace } from "../client/knowledge";
-import { readUser } from "../client/users";
+import { currentRun } from "../client/run";
+import { readTravelPolicy } from "../client/users";
 import policyProvider from "../entry/policy-assignment";
 import { namingUser } from "./subject";
 import { checkInputs, containsUnknown, opaqueIdInput } from "./validation";
@@ -16,7 +16,7 @@ import { z } from "zod";
 export interface PolicyAssignmentArgs {
   /** TravelPerk id of the user, e.g. a `User`'s `id`. Changing it replaces the assignment. */
   userId: pulumi.Input<string>;
-  /** TravelPerk id of the travel policy, e.g. from `getTravelPolicy`. Changing it updates in place. */
+  /** TravelPerk id of the travel policy, e.g. from `getTravelPolicy` (on SCIM without a policy listing: its name). Changing it updates in place. */
   policyId: pulumi.Input<string>;
 }
 
@@ -43,10 +43,11 @@ export const policyAssignmentProviderImpl: Required<Omit<pulumi.dynamic.Resource
   async create(props) {
     const { userId, policyId } = props as PolicyAssignmentInputs;
     // An adopted user may hold the policy already (this process just read it): no write then.
-    if (knownUser(userId)?.travelPolicyId !== policyId) {
+    const { knowledge } = currentRun();
+    if (knowledge.knownUser(userId)?.travelPolicyId !== policyId) {
       await namingUser(userId, () => setTravelPolicy(userId, policyId));
     } else {
-      noteFoundInPlace(`policy:${userId}:${policyId}`);
+      knowledge.noteFoundInPlace(`policy:${userId}:${policyId}`);
     }
     return { id: userId, outs: { userId, policyId } };
   },
@@ -54,9 +55,8 @@ export const policyAssignmentProviderImpl: Required<Omit<pulumi.dynamic.Resource
   async read(id, props) {
     const { userId } = props as PolicyAssignmentInputs;
     try {
-      const user = await readUser(userId);
       // A policy changed or cleared outside Pulumi shows as drift; the next `up` assigns it again.
-      const current = { userId, policyId: user.travelPolicyId };
+      const current = { userId, policyId: await readTravelPolicy(userId) };
       return { id, props: current, inputs: current };
     } catch (error) {
       if (error instanceof NotFoundError) return {}; // the user is gone
@@ -73,7 +73,7 @@ export const policyAssignmentProviderImpl: Required<Omit<pulumi.dynamic.Resource
   async delete(_id, props) {
     const { userId, policyId } = props as PolicyAssignmentInputs;
     // Another resource of this run took this assignment over (found it in place): it is not cleared.
-    if (wasFoundInPlace(`policy:${userId}:${policyId}`)) return;
+    if (currentRun().knowledge.wasFoundInPlace(`policy:${userId}:${policyId}`)) return;
     try {
       await namingUser(userId, () => setTravelPolicy(userId, null));
     } catch (error) {

@@ -5,16 +5,14 @@
  * read, update, delete) → the resource class.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { ConflictError, NetworkError, NotFoundError, ServerError, type TravelPerkError } from "../client/errors";
-import { backoffDelayMs } from "../client/retry";
+import { NotFoundError } from "../client/errors";
 import {
   GENDERS,
   ROLES,
   USER_FIELDS,
-  createUser,
+  carriedFields,
   deactivateUser,
   deleteUser,
-  findUserByEmail,
   getUser,
   readUser,
   updateUser,
@@ -24,7 +22,8 @@ import {
   type UserField,
   type UserFields,
 } from "../client/users";
-import { resolveSettings } from "../config";
+import { createOrAdopt, wasTakenOver } from "../client/users/create";
+import { resolveUserApi } from "../config";
 import userProvider from "../entry/user";
 import {
   booleanInput,
@@ -168,101 +167,23 @@ function outputsFor(
   return { ...outputs, travelPolicyId: user.travelPolicyId, ...settings } as UserOutputs;
 }
 
-/** E-mails (lower-cased) whose POST got no answer or a 5xx in this process: the user may be ours. */
-const uncertainPosts = new Set<string>();
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+export { DuplicateUserError, UserExistsError } from "../client/users/create";
 
 /**
- * POST /users, safe against lost answers: after a 5xx or a dropped connection the POST may have been
- * committed, so the user is looked up by e-mail first and only posted again when absent.
+ * Inputs the chosen transport cannot carry (`travelperk:userApi`): each a check failure naming the
+ * field and why, so nothing is silently dropped and no request is sent.
  */
-async function postUser(fields: Partial<UserFields> & { email: string }): Promise<ApiUser> {
-  const { maxRetries, retryBaseDelayMs } = resolveSettings();
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await createUser(fields);
-    } catch (error) {
-      const answerLost = error instanceof ServerError || error instanceof NetworkError;
-      if (!answerLost) throw error;
-      uncertainPosts.add(fields.email.toLowerCase());
-      const existing = await findUserByEmail(fields.email);
-      if (existing) return existing;
-      if (attempt > maxRetries) throw error;
-      await sleep(backoffDelayMs(attempt, retryBaseDelayMs, 30_000));
-    }
-  }
-}
-
-/** Raised when an active user with the declared e-mail exists and adoption was not asked for. */
-export class UserExistsError extends Error {
-  /**
-   * Names the account and says how to adopt it.
-   *
-   * @param email The declared e-mail.
-   * @param id The TravelPerk id of the existing account.
-   */
-  constructor(email: string, id: string) {
-    super(
-      `TravelPerk user ${email} already exists and is active (id ${id}). To manage this user with Pulumi, ` +
-        `set adoptExisting: true on the User (or in the roster defaults) and run again; ` +
-        `to leave the account alone, remove it from the program.`,
-    );
-    this.name = "UserExistsError";
-  }
-}
-
-/** After a 422/409 on create: the existing user to take over, or an error saying why not. */
-async function existingUserToManage(
-  inputs: UserInputs & Record<string, unknown>,
-  conflict: TravelPerkError,
-): Promise<ApiUser> {
-  const existing = await findUserByEmail(inputs.email);
-  if (!existing) throw conflict;
-  const ours = uncertainPosts.has(inputs.email.toLowerCase());
-  if (existing.isActive === false || ours) return existing;
-  if (inputs.adoptExisting) {
-    takenOver.add(inputs.email.toLowerCase());
-    return existing;
-  }
-  // A run that crashed after its POST leaves an account Pulumi never recorded; the next run meets it
-  // here. An account that already matches every declared field is that one, or indistinguishable.
-  if (changedFields(existing, inputs).length === 0) {
-    console.warn(
-      `warning: TravelPerk user ${inputs.email} (id ${existing.id}) already existed with exactly the declared ` +
-        `fields; it is now managed by this stack (an earlier run was probably interrupted after creating it).`,
-    );
-    takenOver.add(inputs.email.toLowerCase());
-    return existing;
-  }
-  throw new UserExistsError(inputs.email, existing.id);
-}
-
-/** E-mails (lower-cased) of active accounts a create of this process took over from whoever had them. */
-const takenOver = new Set<string>();
-
-/** E-mails (lower-cased) that a resource of this process created or took over: two may not share one. */
-const claimedEmails = new Set<string>();
-
-/** Raised when two User resources in one program declare the same e-mail. */
-export class DuplicateUserError extends Error {
-  constructor(email: string) {
-    super(`Two User resources declare the e-mail ${email}; a TravelPerk account can be managed by one resource only.`);
-    this.name = "DuplicateUserError";
-  }
-}
-
-/** Forgets what this process remembered of earlier creates (a new command, in tests). */
-export function forgetCreates(): void {
-  claimedEmails.clear();
-  uncertainPosts.clear();
-  takenOver.clear();
-}
-
-function claim(email: string): void {
-  const key = email.toLowerCase();
-  if (claimedEmails.has(key)) throw new DuplicateUserError(email);
-  claimedEmails.add(key);
+function transportFailures(inputs: Record<string, unknown>): pulumi.dynamic.CheckFailure[] {
+  const carried = carriedFields();
+  return declaredFields(inputs).flatMap((field) => {
+    const value = inputs[field];
+    if (containsUnknown(value)) return [];
+    const carries = carried[field];
+    const reason = carries
+      ? carries(value)
+      : `cannot be carried by the ${resolveUserApi().toUpperCase()} user API (travelperk:userApi ${resolveUserApi()}); leave it unmanaged or use travelperk:userApi rest`;
+    return reason ? [{ property: field, reason }] : [];
+  });
 }
 
 /**
@@ -297,7 +218,9 @@ function settingsOf(props: Record<string, unknown>): { onDelete: OnDelete; adopt
 /** The User provider; served by `pulumi-travelperk/runtime` inside the provider process. */
 export const userProviderImpl: Required<Omit<pulumi.dynamic.ResourceProvider, "configure">> = {
   check(_olds, news: Record<string, unknown>) {
-    return Promise.resolve(checkInputs(userSchema, RESOURCE_TYPE, news));
+    const result = checkInputs(userSchema, RESOURCE_TYPE, news);
+    const unsupported = result.inputs ? transportFailures(result.inputs as Record<string, unknown>) : [];
+    return Promise.resolve(unsupported.length > 0 ? { failures: unsupported } : result);
   },
 
   diff(_id, olds: Record<string, unknown>, news: Record<string, unknown>) {
@@ -314,14 +237,11 @@ export const userProviderImpl: Required<Omit<pulumi.dynamic.ResourceProvider, "c
     const fields = pick(inputs, declared) as Partial<UserFields> & { email: string };
     // A new account is active by default: is_active is sent only to create it deactivated.
     if (fields.isActive === true) delete fields.isActive;
-    claim(inputs.email);
-    let user: ApiUser;
-    try {
-      user = await postUser(fields);
-    } catch (error) {
-      if (!(error instanceof ConflictError)) throw error;
-      user = await existingUserToManage(inputs, error);
-    }
+    let user = await createOrAdopt({
+      fields,
+      adoptExisting: inputs.adoptExisting,
+      matches: (existing) => changedFields(existing, inputs).length === 0,
+    });
     try {
       user = await reconcile(user, inputs);
     } catch (error) {
@@ -368,7 +288,7 @@ export const userProviderImpl: Required<Omit<pulumi.dynamic.ResourceProvider, "c
     if (onDelete === "retain") return;
     // A roster person whose key changed: the new resource took the account over earlier in this run
     // (creates come before deletes), so the old resource lets go of it instead of offboarding it.
-    if (email !== undefined && takenOver.has(email.toLowerCase())) {
+    if (email !== undefined && wasTakenOver(email)) {
       console.warn(`warning: TravelPerk user ${email} is now managed by another resource; it is not offboarded.`);
       return;
     }

@@ -123,10 +123,14 @@ export function checkRosterData(data: unknown, source = "roster"): ParsedRoster 
   return { roster: parsed.data, source, where };
 }
 
-/** The organisation's named lists a roster refers to. */
+/**
+ * The organisation's named lists a roster refers to. A list that is `undefined` is not served by the
+ * organisation: its names are taken as they are (a policy's name is then its id; cost centres unchecked).
+ */
 export interface Directory {
-  policies: { id: string; name: string }[];
+  policies: { id: string; name: string }[] | undefined;
   groups: { id: string; name: string }[];
+  costCenters?: { id: string; name: string }[];
 }
 
 /** One person, validated and resolved: ids instead of names, defaults applied. */
@@ -163,7 +167,7 @@ function lookup(
 export function needsDirectory({ roster }: ParsedRoster): boolean {
   return (
     Boolean(roster.defaults?.travelPolicy) ||
-    roster.people.some((p) => p.travelPolicy !== undefined || (p.groups?.length ?? 0) > 0)
+    roster.people.some((p) => p.travelPolicy !== undefined || (p.groups?.length ?? 0) > 0 || p.costCenter !== undefined)
   );
 }
 
@@ -207,13 +211,19 @@ export function resolveRoster(parsed: ParsedRoster, directory: Directory): Resol
     let policy: ResolvedPerson["policy"];
     const policyRef = person.travelPolicy ?? defaults.travelPolicy;
     if (policyRef !== undefined) {
-      const found = lookup("travel policy", directory.policies, policyRef);
+      const found = directory.policies
+        ? lookup("travel policy", directory.policies, policyRef)
+        : { id: policyRef, label: policyRef };
       if (typeof found === "string")
         problem(
           person.travelPolicy !== undefined ? ["people", i, "travelPolicy"] : ["defaults", "travelPolicy"],
           found,
         );
       else policy = found;
+    }
+    if (person.costCenter !== undefined && directory.costCenters) {
+      const found = lookup("cost center", directory.costCenters, person.costCenter);
+      if (typeof found === "string") problem(["people", i, "costCenter"], found);
     }
     const groups: ResolvedPerson["groups"] = [];
     (person.groups ?? []).forEach((ref, g) => {
