@@ -321,7 +321,8 @@ export const scimUserApi: UserApi = {
   },
 
   async create(fields) {
-    const body: Resource = { schemas: [CORE_USER] };
+    // `active` is always sent: a SCIM server need not default it to true.
+    const body: Resource = { schemas: [CORE_USER], active: true };
     for (const [path, value] of attributes(fields, undefined)) if (value !== null) setAt(body, path, value);
     const answer = await send({
       method: "POST",
