@@ -484,22 +484,32 @@ function apiShapes(junk: boolean) {
     { requiredKeys: junk ? [] : ["user_id"] },
   );
 
-  /** A page of items in the shapes the API (and its imitators) use. */
+  /**
+   * A last page of items in the shapes the API (and its imitators) use: a `total` that the page
+   * reaches, or a `limit` it falls short of, so each call is one request (paging has its own tests).
+   */
   const page = (item: fc.Arbitrary<unknown>): fc.Arbitrary<unknown> => {
     const items = fc.array(goodOrJunk(item), { maxLength: 5 });
     const wellFormed = fc.oneof(
-      fc.record(
-        { results: items, total: fc.nat(5), offset: fc.constant(0), limit: fc.constant(200) },
-        { requiredKeys: ["results"] },
+      items.chain((results) =>
+        fc.record(
+          {
+            results: fc.constant(results),
+            total: fc.constant(results.length),
+            offset: fc.constant(0),
+            limit: fc.constant(200),
+          },
+          { requiredKeys: ["results", "limit"] },
+        ),
       ),
       fc
         .tuple(fc.constantFrom("data", "users", "groups", "members", "travel_policies", "items"), items)
-        .map(([key, list]) => ({ [key]: list })),
+        .map(([key, list]) => ({ [key]: list, offset: 0, limit: 200 })),
     );
     if (!junk) return wellFormed;
     return fc.oneof(
       { arbitrary: wellFormed, weight: 5 },
-      fc.record({ results: items, total: fc.jsonValue({ maxDepth: 1 }) }),
+      fc.record({ results: items, total: fc.jsonValue({ maxDepth: 1 }), limit: fc.constant(200) }),
       fc.tuple(items, items).map(([a, b]) => ({ data: a, items: b })),
       items,
       fc.record({ results: fc.jsonValue({ maxDepth: 1 }) }),

@@ -196,6 +196,11 @@ export async function listAll<T>(path: string, item: z.ZodType<T>, context: Requ
       context,
     });
     const { results, total, limit } = readPage(page, context);
+    // A server that ignores `offset` answers the same page forever: an error, not an endless listing.
+    const text = JSON.stringify(results);
+    if (offset > 0 && text === previous)
+      throw new MalformedResponseError(context, 200, "the server answered the same page again (is offset ignored?)");
+    previous = text;
     items.push(...parseItems(results, item, context));
     offset += results.length;
     if (results.length === 0) return items;
