@@ -3,8 +3,9 @@
 import { parseArgs } from "node:util";
 import { startSandbox } from "./server";
 
-const USAGE = `usage: cli.js [--port N] [--host H] [--persist FILE] [--rate-limit N] [--fault-rate F] [--too-many-requests-rate F] [--lost-response-rate F]
-              [--latency MS] [--token-lifetime S] [--access-token T] [--api-key K] [--json]`;
+const USAGE = `usage: cli.js [--api contract|live] [--port N] [--host H] [--persist FILE] [--rate-limit N] [--fault-rate F]
+              [--too-many-requests-rate F] [--lost-response-rate F] [--latency MS] [--token-lifetime S] [--page-cap N]
+              [--access-token T] [--api-key K] [--json]`;
 const NUMBERS = {
   port: "port",
   "rate-limit": "rateLimit",
@@ -13,8 +14,15 @@ const NUMBERS = {
   "lost-response-rate": "lostResponseRate",
   latency: "latencyMs",
   "token-lifetime": "tokenLifetimeSeconds",
+  "page-cap": "pageCap",
 } as const;
-const STRINGS = { host: "host", persist: "persistFile", "access-token": "accessToken", "api-key": "apiKey" } as const;
+const STRINGS = {
+  api: "api",
+  host: "host",
+  persist: "persistFile",
+  "access-token": "accessToken",
+  "api-key": "apiKey",
+} as const;
 
 async function main(): Promise<void> {
   const flags = Object.fromEntries(
@@ -37,14 +45,27 @@ async function main(): Promise<void> {
   }
 
   const s = await startSandbox(options);
-  const { url, apiUrl, scimUrl, accessToken, apiKey, scimToken, clientId, clientSecret, refreshToken } = s;
+  const { api, url, apiUrl, scimUrl, accessToken, apiKey, scimToken, clientId, clientSecret, refreshToken } = s;
+  const scimCredential =
+    api === "live" ? `the REST credentials, or the SCIM token ${scimToken}` : `SCIM token ${scimToken}`;
   console.log(
     values.json
-      ? JSON.stringify({ url, apiUrl, scimUrl, accessToken, apiKey, scimToken, clientId, clientSecret, refreshToken })
+      ? JSON.stringify({
+          api,
+          url,
+          apiUrl,
+          scimUrl,
+          accessToken,
+          apiKey,
+          scimToken,
+          clientId,
+          clientSecret,
+          refreshToken,
+        })
       : [
-          `TravelPerk sandbox on ${url}${options.persistFile ? `, persisting to ${String(options.persistFile)}` : " (in memory)"}`,
+          `TravelPerk sandbox (${api} API) on ${url}${options.persistFile ? `, persisting to ${String(options.persistFile)}` : " (in memory)"}`,
           `  REST API:     ${apiUrl}`,
-          `  SCIM API:     ${scimUrl} (SCIM token ${scimToken})`,
+          `  SCIM API:     ${scimUrl} (${scimCredential})`,
           `  access token: ${accessToken}`,
           `  API key:      ${apiKey}`,
           `  OAuth client: ${clientId} / ${clientSecret}, refresh token ${refreshToken}`,

@@ -58,8 +58,19 @@ export function objectBody(req: Req): Record<string, unknown> | undefined {
   return typeof b === "object" && b !== null && !Array.isArray(b) ? (b as Record<string, unknown>) : undefined;
 }
 
-/** One page of a list, answered as the contract's `{results, total, offset, limit}`, or 400 naming the bad parameter. */
-export function pagedReply(req: Req, items: () => unknown[]): Reply {
+/** A page of a list: the items to answer, the true total, and the offset and limit as asked. */
+export interface Page<T> {
+  items: T[];
+  total: number;
+  offset: number;
+  limit: number;
+}
+
+/**
+ * Reads `limit` (default 10, 1..200) and `offset` and cuts the page, or answers 400 naming the bad
+ * parameter. `cap` (the pageCap option) silently shortens the page; the limit answered stays the one asked.
+ */
+export function page<T>(req: Req, items: () => T[], cap?: number): Page<T> | Reply {
   const fields: Record<string, string> = {};
   const read = (name: string, fallback: number, min: number, max: number): number => {
     const raw = req.query.get(name);
@@ -73,5 +84,12 @@ export function pagedReply(req: Req, items: () => unknown[]): Reply {
   const offset = read("offset", 0, 0, Number.MAX_SAFE_INTEGER);
   if (Object.keys(fields).length) return fail(400, "invalid paging parameters", { fields });
   const all = items();
-  return json(200, { results: all.slice(offset, offset + limit), total: all.length, offset, limit });
+  const size = cap === undefined ? limit : Math.min(limit, cap);
+  return { items: all.slice(offset, offset + size), total: all.length, offset, limit };
+}
+
+/** One page of a list, answered as the contract's `{results, total, offset, limit}`, or 400 naming the bad parameter. */
+export function pagedReply(req: Req, items: () => unknown[], cap?: number): Reply {
+  const p = page(req, items, cap);
+  return "status" in p ? p : json(200, { results: p.items, total: p.total, offset: p.offset, limit: p.limit });
 }

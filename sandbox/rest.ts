@@ -1,10 +1,12 @@
 /** The REST API under /api/v2: users, travel policies, groups and memberships, as the contract describes them. */
-import { Store, newUser, validateUserBody } from "./store";
+import { SandboxUser, Store, newUser, validateUserBody } from "./store";
 import { Reply, Req, Route, fail, json, objectBody, pagedReply } from "./reply";
 
 const invalid = (fields: Record<string, string>) => fail(400, "invalid request", { fields });
 const noUser = (id: string) => fail(404, `user ${id} not found`);
 const noGroup = (id: string) => fail(404, `group ${id} not found`);
+/** The user as the contract's REST API shows it: without the SCIM-only attributes. */
+const wire = ({ scim: _scim, ...user }: SandboxUser) => user;
 
 /** A user body that passed validation (400) and e-mail uniqueness (422), or the answer that refuses it. */
 function checkedBody(
@@ -24,7 +26,7 @@ function checkedBody(
 
 function createUser(store: Store, req: Req): Reply {
   const checked = checkedBody(store, req);
-  return "refused" in checked ? checked.refused : json(201, store.insertUser(newUser(checked.body)));
+  return "refused" in checked ? checked.refused : json(201, wire(store.insertUser(newUser(checked.body))));
 }
 
 /** Applies a partial update and answers, like the documented example, only `id` and the changed fields. */
@@ -52,28 +54,31 @@ function addMember(store: Store, req: Req, groupId: string): Reply {
   return json(201, { group_id: groupId, user_id: userId });
 }
 
-export function restRoutes(store: Store): Route[] {
-  const ifUser = (id: string, then: () => Reply) => (store.getUser(id) ? then() : noUser(id));
+/** `pageCap` is read at each request: it is a run-time knob. */
+export function restRoutes(store: Store, pageCap: () => number | undefined = () => undefined): Route[] {
+  const ifUser = (id: string, then: (user: SandboxUser) => Reply) => {
+    const user = store.getUser(id);
+    return user ? then(user) : noUser(id);
+  };
   const ifGroup = (id: string, then: () => Reply) => (store.getGroup(id) ? then() : noGroup(id));
+  const paged = (req: Req, items: () => unknown[]) => pagedReply(req, items, pageCap());
   return [
-    { method: "GET", pattern: "/users", handler: (req) => pagedReply(req, () => store.listUsers()) },
+    { method: "GET", pattern: "/users", handler: (req) => paged(req, () => store.listUsers().map(wire)) },
     { method: "POST", pattern: "/users", handler: (req) => createUser(store, req) },
-    { method: "GET", pattern: "/users/:id", handler: (_, { id }) => ifUser(id, () => json(200, store.getUser(id))) },
+    { method: "GET", pattern: "/users/:id", handler: (_, { id }) => ifUser(id, (user) => json(200, wire(user))) },
     { method: "PATCH", pattern: "/users/:id", handler: (req, { id }) => patchUser(store, req, id) },
     {
       method: "DELETE",
       pattern: "/users/:id",
       handler: (_, { id }) => ifUser(id, () => (store.deleteUser(id), json(204))),
     },
-    { method: "GET", pattern: "/travel_policies", handler: (req) => pagedReply(req, () => store.listPolicies()) },
-    { method: "GET", pattern: "/groups", handler: (req) => pagedReply(req, () => store.listGroups()) },
+    { method: "GET", pattern: "/travel_policies", handler: (req) => paged(req, () => store.listPolicies()) },
+    { method: "GET", pattern: "/groups", handler: (req) => paged(req, () => store.listGroups()) },
     {
       method: "GET",
       pattern: "/groups/:gid/members",
       handler: (req, { gid }) =>
-        ifGroup(gid, () =>
-          pagedReply(req, () => store.groupMembers(gid).map((user_id) => ({ group_id: gid, user_id }))),
-        ),
+        ifGroup(gid, () => paged(req, () => store.groupMembers(gid).map((user_id) => ({ group_id: gid, user_id })))),
     },
     { method: "POST", pattern: "/groups/:gid/members", handler: (req, { gid }) => addMember(store, req, gid) },
     {

@@ -1,7 +1,11 @@
 /**
  * A local TravelPerk-compatible HTTP server, in memory, for the project's tests, demo and benchmarks.
- * It implements the contract (/work/shared/travelperk-api.md) strictly — REST, SCIM, OAuth — and has
- * knobs for the failures the contract warns about: rate limits, 5xx, lost responses, latency.
+ * Two API modes, fixed at construction: "contract" (the default) implements the project's API contract
+ * (docs: travelperk-api.md) strictly — REST under /api/v2, SCIM under /api/scim/v2 with its own token,
+ * OAuth — and "live" serves the live surface as public clients record it: read-only REST users, cost
+ * centres and invoice profiles at the host root, and SCIM at /scim with both extensions, one
+ * credential for both. Knobs for the failures the contract warns about: rate limits, 5xx, lost
+ * responses, latency, silently capped pages.
  * This file is the HTTP layer: credentials, knobs, the request log, persistence and the admin API.
  */
 import * as fs from "node:fs";
@@ -9,32 +13,82 @@ import * as http from "node:http";
 import { performance } from "node:perf_hooks";
 import { OAuth, randomToken } from "./oauth";
 import { Reply, Req, Route, dispatch, fail, json, objectBody } from "./reply";
+import { liveRestRoutes } from "./live-rest";
 import { restRoutes } from "./rest";
-import { scimError, scimRoutes } from "./scim";
+import { ScimPatchMode, scimError, scimRoutes } from "./scim";
+import { userResource } from "./scim-schemas";
+import { ScimContext } from "./scim-users";
 import { Named, SandboxUser, Snapshot, Store } from "./store";
 
 export type { SandboxUser } from "./store";
+export type { ScimPatchMode } from "./scim";
 
 export interface SandboxOptions {
-  host?: string; // default "127.0.0.1"
-  port?: number; // default 0: an ephemeral port
-  accessToken?: string; // OAuth bearer token accepted on REST; default random
-  apiKey?: string; // accepted on REST as "Authorization: ApiKey <key>"; default random
-  scimToken?: string; // accepted only on SCIM; default random
+  /**
+   * Which API the server speaks, fixed at construction. "contract" (default): the project's contract,
+   * REST under /api/v2 and SCIM under /api/scim/v2 with its own token. "live": the live surface as
+   * public clients record it — REST at the host root (read-only users, cost centres, profiles), SCIM
+   * at /scim with the enterprise and TravelPerk extensions, numeric ids, one credential for both.
+   */
+  api?: "contract" | "live";
+  /** Default "127.0.0.1". */
+  host?: string;
+  /** Default 0: an ephemeral port. */
+  port?: number;
+  /** The OAuth bearer token accepted on REST (and on SCIM in live mode); default random. */
+  accessToken?: string;
+  /** Accepted as "Authorization: ApiKey <key>" on REST (and on SCIM in live mode); default random. */
+  apiKey?: string;
+  /** The guide's separate SCIM token: the only credential of contract-mode SCIM, also accepted by live SCIM; default random. */
+  scimToken?: string;
+  /** The OAuth client; default random. */
   clientId?: string;
   clientSecret?: string;
-  refreshToken?: string; // the OAuth client and its refresh token; default random
-  tokenLifetimeSeconds?: number; // minted tokens' lifetime (default 3600); when set, the initial token expires that long after start
-  rateLimit?: number; // requests per second per credential (token bucket, burst max(1, rateLimit)); 0/undefined = unlimited
-  rateLimitHeaders?: boolean; // 429s carry Retry-After and X-RateLimit-Reset; default false: the contract does not promise them
-  faultRate?: number; // 0..1: chance that a REST request answers 500 without being processed
-  tooManyRequestsRate?: number; // 0..1: chance that a REST request answers 429 without being processed, whatever the pace
-  lostResponseRate?: number; // 0..1: chance that a REST write is committed, then its connection destroyed unanswered
-  latencyMs?: number; // added before answering each REST, SCIM and OAuth request
-  persistFile?: string; // JSON state file: loaded at start when present, written after writes and on stop
-  seed?: boolean; // default true: seed travel policies and groups
-  random?: () => number; // the RNG for faults (default Math.random)
-  faultWhen?: (method: string, path: string) => boolean; // in-process only: a deterministic 500 (not processed) for the requests it picks
+  /** The OAuth client's refresh token; default random. */
+  refreshToken?: string;
+  /** Minted tokens' lifetime (default 3600); when set, the initial token expires that long after start. */
+  tokenLifetimeSeconds?: number;
+  /** Requests per second per credential (token bucket, burst max(1, rateLimit)); 0/undefined = unlimited. */
+  rateLimit?: number;
+  /** 429s carry Retry-After and X-RateLimit-Reset; default false: the contract does not promise them. */
+  rateLimitHeaders?: boolean;
+  /** 0..1: chance that a REST request (and a SCIM one in live mode) answers 500 without being processed. */
+  faultRate?: number;
+  /** 0..1: chance that a REST request (and a SCIM one in live mode) answers 429 unprocessed, whatever the pace. */
+  tooManyRequestsRate?: number;
+  /** 0..1: chance that a REST write (and a SCIM one in live mode) is committed, then its connection destroyed unanswered. */
+  lostResponseRate?: number;
+  /** Added before answering each REST, SCIM and OAuth request. */
+  latencyMs?: number;
+  /**
+   * At most this many items on any list page (REST and SCIM, both modes), whatever limit or count was
+   * asked; the server does not say so: totals stay true and REST echoes the limit asked. Integer >= 1;
+   * undefined = no cap beyond the 200 maximum.
+   */
+  pageCap?: number;
+  /** How SCIM `PATCH /Users/{id}` answers: "full" (default, 200 with the user), "no-content" (204), "refused" (501, nothing changed). */
+  scimPatch?: ScimPatchMode;
+  /**
+   * SCIM resources carry `meta.version` (a weak ETag, new on every write) and an ETag header; a write
+   * whose If-Match names another version answers 412 and changes nothing. Default: on in live mode, off in contract mode.
+   */
+  scimEtags?: boolean;
+  /**
+   * The TravelPerk SCIM extension (gender, dateOfBirth, travelPolicy, invoiceProfiles, emergencyContact)
+   * is served and writable. Default: on in live mode; off in contract mode, where SCIM refuses travel fields (400).
+   */
+  scimTravelFields?: boolean;
+  /** JSON state file: loaded at start when present, written after writes and on stop. */
+  persistFile?: string;
+  /** Default true: seed travel policies and groups (and, in live mode, cost centres and invoice profiles). */
+  seed?: boolean;
+  /** The RNG for faults (default Math.random). */
+  random?: () => number;
+  /**
+   * In-process only: a deterministic 500 (not processed) for the requests it picks. `path` is the path
+   * inside the API in contract mode ("/users/..."), the full URL path in live mode ("/users", "/scim/Users/3").
+   */
+  faultWhen?: (method: string, path: string) => boolean;
 }
 
 export interface LoggedRequest {
@@ -57,6 +111,10 @@ const KNOBS = [
   "lostResponseRate",
   "latencyMs",
   "tokenLifetimeSeconds",
+  "pageCap",
+  "scimPatch",
+  "scimEtags",
+  "scimTravelFields",
   "random",
   "faultWhen",
 ] as const;
@@ -78,8 +136,15 @@ function checkKnobs(o: Partial<SandboxOptions>): void {
     if (v !== undefined && !(typeof v === "number" && v >= 0 && v <= max))
       throw new RangeError(`sandbox option ${name} must be from 0 to ${String(max)}`);
   }
-  if (!["boolean", "undefined"].includes(typeof o.rateLimitHeaders))
-    throw new RangeError("sandbox option rateLimitHeaders must be a boolean");
+  for (const name of ["rateLimitHeaders", "scimEtags", "scimTravelFields"] as const)
+    if (!["boolean", "undefined"].includes(typeof o[name]))
+      throw new RangeError(`sandbox option ${name} must be a boolean`);
+  if (o.pageCap !== undefined && !(Number.isInteger(o.pageCap) && o.pageCap >= 1))
+    throw new RangeError("sandbox option pageCap must be an integer from 1 up");
+  if (o.scimPatch !== undefined && !["full", "no-content", "refused"].includes(o.scimPatch))
+    throw new RangeError('sandbox option scimPatch must be "full", "no-content" or "refused"');
+  if (o.api !== undefined && !["contract", "live"].includes(o.api))
+    throw new RangeError('sandbox option api must be "contract" or "live"');
 }
 
 /** The whole body; undefined when it is larger than MAX_BODY (answered 413). */
@@ -91,17 +156,25 @@ async function readBody(req: http.IncomingMessage): Promise<string | undefined> 
 }
 
 /** The API a path belongs to, and the path inside that API. */
-function areaOf(path: string): { area?: "rest" | "scim" | "oauth"; sub: string } {
-  for (const [prefix, area] of [
-    ["/api/v2", "rest"],
-    ["/api/scim/v2", "scim"],
-  ] as const) {
+function areaOf(path: string, live: boolean): { area?: "rest" | "scim" | "oauth"; sub: string } {
+  const prefixes = live
+    ? ([["/scim", "scim"]] as const)
+    : ([
+        ["/api/v2", "rest"],
+        ["/api/scim/v2", "scim"],
+      ] as const);
+  for (const [prefix, area] of prefixes) {
     if (path === prefix || path.startsWith(`${prefix}/`)) return { area, sub: path.slice(prefix.length) };
   }
-  return { area: path.startsWith("/oauth2/") ? "oauth" : undefined, sub: path };
+  // The live clients' token URL is /accounts/oauth2/token/; the guide's is /oauth2/token.
+  if (live && /^\/accounts\/oauth2\/token\/?$/.test(path)) return { area: "oauth", sub: "/oauth2/token" };
+  if (path.startsWith("/oauth2/")) return { area: "oauth", sub: path };
+  return { area: live ? "rest" : undefined, sub: path };
 }
 
 export class SandboxServer {
+  /** The API mode, fixed at construction. */
+  readonly api: "contract" | "live";
   readonly accessToken: string;
   readonly apiKey: string;
   readonly scimToken: string;
@@ -110,11 +183,9 @@ export class SandboxServer {
   requests: LoggedRequest[] = [];
 
   private readonly opts: SandboxOptions;
-  private readonly store = new Store(() => {
-    this.scheduleSave();
-  });
+  private readonly store: Store;
   private readonly oauth: OAuth;
-  private readonly routes = { rest: restRoutes(this.store), scim: scimRoutes(this.store), admin: this.adminRoutes() };
+  private readonly routes: { rest: Route[]; scim: Route[]; admin: Route[] };
   private server?: http.Server;
   private address?: string;
   private buckets = new Map<string, { tokens: number; at: number }>();
@@ -125,6 +196,29 @@ export class SandboxServer {
   constructor(options: SandboxOptions = {}) {
     checkKnobs(options);
     this.opts = { ...options };
+    this.api = options.api ?? "contract";
+    const live = this.api === "live";
+    this.store = new Store(
+      () => {
+        this.scheduleSave();
+      },
+      { ids: live ? "numeric" : "uuid", live },
+    );
+    const pageCap = () => this.opts.pageCap;
+    this.routes = {
+      rest: live ? liveRestRoutes(this.store, () => this.scimContext(), pageCap) : restRoutes(this.store, pageCap),
+      scim: scimRoutes(this.store, {
+        live,
+        base: () => this.scimUrl,
+        knobs: () => ({
+          pageCap: this.opts.pageCap,
+          patch: this.opts.scimPatch ?? "full",
+          etags: this.opts.scimEtags ?? live,
+          travelFields: this.opts.scimTravelFields ?? live,
+        }),
+      }),
+      admin: this.adminRoutes(),
+    };
     this.accessToken = options.accessToken ?? randomToken("tp_at_");
     this.apiKey = options.apiKey ?? randomToken("tp_key_");
     this.scimToken = options.scimToken ?? randomToken("tp_scim_");
@@ -148,11 +242,13 @@ export class SandboxServer {
     if (!this.address) throw new Error("the sandbox server is not started");
     return this.address;
   }
+  /** The REST base URL: `<url>/api/v2` in contract mode, the host root in live mode. */
   get apiUrl(): string {
-    return `${this.url}/api/v2`;
+    return this.api === "live" ? this.url : `${this.url}/api/v2`;
   }
+  /** The SCIM base URL: `<url>/api/scim/v2` in contract mode, `<url>/scim` in live mode. */
   get scimUrl(): string {
-    return `${this.url}/api/scim/v2`;
+    return this.api === "live" ? `${this.url}/scim` : `${this.url}/api/scim/v2`;
   }
 
   async start(): Promise<void> {
@@ -261,7 +357,7 @@ export class SandboxServer {
 
     if (this.opts.latencyMs) await new Promise((resolve) => setTimeout(resolve, this.opts.latencyMs));
     const auth = (req.headers.authorization ?? "").trim();
-    const { area, sub } = areaOf(url.pathname);
+    const { area, sub } = areaOf(url.pathname, this.api === "live");
     const credential = area === "oauth" ? "none" : this.classify(auth);
     const { reply, fault }: Outcome =
       raw === undefined
@@ -292,7 +388,10 @@ export class SandboxServer {
     return fail(404, `no route ${req.method} ${sub}`);
   }
 
-  /** REST and SCIM: authenticate, then rate-limit (a 429 is never processed), then fault (REST only), then process. */
+  /**
+   * REST and SCIM: authenticate, then rate-limit (a 429 is never processed), then fault, then process.
+   * Random 429s, 500s and lost responses hit REST only in contract mode, REST and SCIM in live mode.
+   */
   private answerApi(
     area: "rest" | "scim",
     sub: string,
@@ -300,22 +399,36 @@ export class SandboxServer {
     auth: string,
     credential: LoggedRequest["credential"],
   ): Outcome {
+    const live = this.api === "live";
+    const failWith = area === "scim" ? scimError : fail;
     const denied = this.authenticate(area, auth, credential);
     if (denied) return { reply: denied };
+    const faulty = area === "rest" || live;
     const wait = this.takeToken(auth);
-    if (wait !== undefined) return { reply: this.rateLimited(wait), fault: "rate_limited" };
-    if (area === "rest" && this.roll(this.opts.tooManyRequestsRate))
-      return { reply: this.rateLimited(1), fault: "rate_limited" };
-    const planned = area === "rest" && this.opts.faultWhen?.(req.method, sub) === true;
-    if (planned || (area === "rest" && this.roll(this.opts.faultRate)))
-      return { reply: fail(500, "internal server error"), fault: "server_error" };
-    const failWith = area === "scim" ? scimError : fail;
+    if (wait !== undefined) return { reply: this.rateLimited(wait, live ? failWith : fail), fault: "rate_limited" };
+    if (faulty && this.roll(this.opts.tooManyRequestsRate))
+      return { reply: this.rateLimited(1, failWith), fault: "rate_limited" };
+    const planned = faulty && this.opts.faultWhen?.(req.method, live ? req.path : sub) === true;
+    if (planned || (faulty && this.roll(this.opts.faultRate)))
+      return { reply: failWith(500, "internal server error"), fault: "server_error" };
     const parsed = this.parseJson(req);
     const reply = parsed
       ? dispatch(this.routes[area], parsed, sub, failWith)
       : failWith(400, "the body is not valid JSON");
-    const lost = area === "rest" && WRITES.has(req.method) && this.roll(this.opts.lostResponseRate);
+    const lost = faulty && WRITES.has(req.method) && this.roll(this.opts.lostResponseRate);
     return lost ? { reply, fault: "lost_response" } : { reply };
+  }
+
+  /** What the live REST view of users reads from the SCIM mapping. */
+  private scimContext(): ScimContext {
+    return {
+      store: this.store,
+      base: this.scimUrl,
+      live: true,
+      travelFields: true,
+      etags: false,
+      resource: userResource(true),
+    };
   }
 
   /** The request with its JSON body parsed (writes only); undefined when that body is not JSON. */
@@ -339,12 +452,25 @@ export class SandboxServer {
     return token === this.scimToken ? "scim" : this.oauth.checkAccessToken(token) === "unknown" ? "none" : "bearer";
   }
 
-  /** REST takes OAuth tokens and the API key; SCIM only the SCIM token. Undefined means allowed. */
+  /**
+   * Contract: REST takes OAuth tokens and the API key; SCIM only the SCIM token. Live: both take OAuth
+   * tokens and the API key, and SCIM the SCIM token too. Undefined means allowed.
+   */
   private authenticate(
     area: "rest" | "scim",
     auth: string,
     credential: LoggedRequest["credential"],
   ): Reply | undefined {
+    if (area === "scim" && this.api === "live") {
+      if (credential === "scim") return undefined;
+      const denied = this.authenticate("rest", auth, credential);
+      return (
+        denied && {
+          ...scimError(401, (denied.body as { error: string }).error),
+          headers: { ...denied.headers, "content-type": "application/scim+json" },
+        }
+      );
+    }
     if (area === "scim") return credential === "scim" ? undefined : scimError(401, "a valid SCIM token is required");
     if (
       credential === "apikey" ||
@@ -372,17 +498,19 @@ export class SandboxServer {
     return undefined;
   }
 
-  private rateLimited(waitSeconds: number): Reply {
-    if (!this.opts.rateLimitHeaders) return fail(429, "rate limited");
+  /** A 429 in the area's error shape (`failWith`), with the rate-limit headers when they are on. */
+  private rateLimited(waitSeconds: number, failWith: (status: number, message: string) => Reply = fail): Reply {
+    const reply = failWith(429, "rate limited");
+    if (!this.opts.rateLimitHeaders) return reply;
     // Retry-After is a delta in seconds; X-RateLimit-Reset an epoch time in seconds (GitHub's convention).
-    return json(
-      429,
-      { error: "rate limited" },
-      {
+    return {
+      ...reply,
+      headers: {
+        ...reply.headers,
         "retry-after": String(Math.max(1, Math.ceil(waitSeconds))),
         "x-ratelimit-reset": String(Math.ceil(Date.now() / 1000 + waitSeconds)),
       },
-    );
+    };
   }
 
   private roll(rate: number | undefined): boolean {

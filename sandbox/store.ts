@@ -1,6 +1,8 @@
 /**
  * The sandbox's in-memory organisation: users, travel policies, groups and memberships, plus the
  * validation the REST API applies to user bodies. No HTTP here; REST, SCIM and the admin API share it.
+ * The live surface adds cost centres (derived from users' `cost_center`), invoice profiles, numeric
+ * ids and the SCIM attributes that have no REST field (`SandboxUser.scim`).
  */
 import { randomBytes, randomUUID } from "node:crypto";
 
@@ -28,7 +30,27 @@ export type SandboxUser = {
   manager_id?: string | null;
   cost_center?: string | null;
   is_active?: boolean | null;
+  /**
+   * The SCIM attributes a client sent that have no field above (externalId, displayName, title,
+   * name.middleName, other e-mails, enterprise department, the emergency contact...), as a SCIM
+   * document fragment; absent when there are none. Never shown by the contract's REST API.
+   */
+  scim?: Record<string, unknown>;
 };
+
+/** SCIM `meta` of a user or group: set on creation, `lastModified` and `version` move on every write. */
+export interface Meta {
+  created: string;
+  lastModified: string;
+  version: number;
+}
+
+/** A cost centre of the live surface; its members are the users whose `cost_center` is its name. */
+export interface CostCenter {
+  id: string;
+  name: string;
+  archived: boolean;
+}
 
 /** The whole state, as the persistence file and `GET /_sandbox/state` hold it. */
 export interface Snapshot {
@@ -36,27 +58,66 @@ export interface Snapshot {
   policies: Named[];
   groups: Named[];
   members: Record<string, string[]>;
+  meta?: { users: Record<string, Meta>; groups: Record<string, Meta> };
+  /** SCIM attributes of groups with no field in `groups` (externalId). */
+  groupScim?: Record<string, Record<string, unknown>>;
+  /** Live mode only. */
+  costCenters?: CostCenter[];
+  /** Live mode only: invoice profiles. */
+  profiles?: Named[];
+  /** Numeric ids only: the next id of each kind (ids are never reused). */
+  next?: { user: number; group: number; costCenter: number };
+}
+
+export interface StoreOptions {
+  /** "uuid" (the contract's; groups and policies get prefixed short ids) or "numeric" ("1", "2", ...). */
+  ids?: "uuid" | "numeric";
+  /** Keep cost centres and invoice profiles (the live surface). */
+  live?: boolean;
 }
 
 /** Policy and group ids deliberately do not look like user UUIDs, so nobody comes to rely on an id shape. */
 const shortId = (prefix: string) => `${prefix}_${randomBytes(4).toString("hex")}`;
 const copy = <T>(value: T): T => structuredClone(value);
 const sameEmail = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
+const newMeta = (): Meta => {
+  const now = new Date().toISOString();
+  return { created: now, lastModified: now, version: 1 };
+};
+type Kind = "user" | "group" | "costCenter";
 
 export class Store {
   private users = new Map<string, SandboxUser>(); // a Map iterates in insertion order = creation order
   private policies = new Map<string, Named>();
   private groups = new Map<string, Named>();
   private members = new Map<string, string[]>(); // group id -> user ids, in order of joining
+  private userMeta = new Map<string, Meta>();
+  private groupMeta = new Map<string, Meta>();
+  private groupScim = new Map<string, Record<string, unknown>>();
+  private costCenters = new Map<string, CostCenter>();
+  private profiles: Named[] = [];
+  private next = { user: 1, group: 1, costCenter: 1 };
+  private readonly numeric: boolean;
+  private readonly live: boolean;
 
   /** `onChange` runs after every mutation (the server persists on it). */
-  constructor(private readonly onChange: () => void = () => {}) {}
+  constructor(
+    private readonly onChange: () => void = () => {},
+    options: StoreOptions = {},
+  ) {
+    this.numeric = options.ids === "numeric";
+    this.live = options.live === true;
+  }
 
   seed(withData: boolean): void {
     this.load({ users: [], policies: [], groups: [], members: {} });
     if (withData) {
       ["Standard", "Executive", "Sales Team"].forEach((name) => this.addPolicy(name));
       ["Engineering", "Sales", "Marketing", "Operations"].forEach((name) => this.addGroup(name));
+      if (this.live) {
+        ["ENG", "SALES", "OPS"].forEach((name) => this.addCostCenter(name));
+        this.profiles = ["Acme Europe S.L.", "Acme Inc."].map((name) => ({ id: randomUUID(), name }));
+      }
     }
     this.onChange();
   }
@@ -67,6 +128,10 @@ export class Store {
       policies: this.listPolicies(),
       groups: this.listGroups(),
       members: copy(Object.fromEntries(this.members)),
+      meta: copy({ users: Object.fromEntries(this.userMeta), groups: Object.fromEntries(this.groupMeta) }),
+      ...(this.groupScim.size && { groupScim: copy(Object.fromEntries(this.groupScim)) }),
+      ...(this.live && { costCenters: this.listCostCenters(), profiles: this.listProfiles() }),
+      ...(this.numeric && { next: { ...this.next } }),
     };
   }
 
@@ -75,6 +140,21 @@ export class Store {
     this.policies = new Map(s.policies.map((p) => [p.id, { ...p }]));
     this.groups = new Map(s.groups.map((g) => [g.id, { ...g }]));
     this.members = new Map(s.groups.map((g) => [g.id, [...(s.members[g.id] ?? [])]]));
+    // Files written before meta existed get it now.
+    const metaOf = (ids: Iterable<string>, saved: Partial<Record<string, Meta>> = {}) =>
+      new Map([...ids].map((id) => [id, { ...(saved[id] ?? newMeta()) }]));
+    this.userMeta = metaOf(this.users.keys(), s.meta?.users);
+    this.groupMeta = metaOf(this.groups.keys(), s.meta?.groups);
+    this.groupScim = new Map(Object.entries(copy(s.groupScim ?? {})).filter(([id]) => this.groups.has(id)));
+    this.costCenters = new Map((s.costCenters ?? []).map((c) => [c.id, { ...c }]));
+    this.profiles = (s.profiles ?? []).map((p) => ({ ...p }));
+    const after = (ids: Iterable<string>) => Math.max(0, ...[...ids].filter((id) => /^\d+$/.test(id)).map(Number)) + 1;
+    this.next = {
+      user: Math.max(s.next?.user ?? 1, after(this.users.keys())),
+      group: Math.max(s.next?.group ?? 1, after(this.groups.keys())),
+      costCenter: Math.max(s.next?.costCenter ?? 1, after(this.costCenters.keys())),
+    };
+    for (const u of this.users.values()) this.ensureCostCenter(u.cost_center);
   }
 
   // ---- users: every read is a copy, so callers never edit the store by accident ----
@@ -92,14 +172,21 @@ export class Store {
   emailTaken(email: string, exceptId?: string): boolean {
     return [...this.users.values()].some((u) => u.id !== exceptId && sameEmail(u.email, email));
   }
+  userMetaOf(id: string): Meta | undefined {
+    const m = this.userMeta.get(id);
+    return m && { ...m };
+  }
 
   /** Stores the given fields as they are: no defaults, no validation beyond unique id and e-mail. */
   insertUser(u: Partial<SandboxUser> & { email: string }): SandboxUser {
-    const { id = randomUUID(), ...rest } = copy(u);
+    const { id = this.newId("user"), ...rest } = copy(u);
     if (this.users.has(id)) throw new Error(`user id ${id} already exists`);
     if (this.emailTaken(rest.email)) throw new Error(`e-mail ${rest.email} already exists`);
+    this.claim("user", id);
     const user = { id, ...rest };
     this.users.set(id, user);
+    this.userMeta.set(id, newMeta());
+    this.ensureCostCenter(user.cost_center);
     this.onChange();
     return copy(user);
   }
@@ -116,17 +203,23 @@ export class Store {
       if (value === undefined) delete fields[key];
       else if (key !== "id") fields[key] = value;
     }
+    this.touch(this.userMeta, id);
+    this.ensureCostCenter(user.cost_center);
     this.onChange();
     return copy(user);
   }
 
   deleteUser(id: string): void {
     if (!this.users.delete(id)) throw new Error(`no user ${id}`);
+    this.userMeta.delete(id);
     for (const [gid, ids] of this.members)
-      this.members.set(
-        gid,
-        ids.filter((u) => u !== id),
-      );
+      if (ids.includes(id)) {
+        this.members.set(
+          gid,
+          ids.filter((u) => u !== id),
+        );
+        this.touch(this.groupMeta, gid);
+      }
     this.onChange();
   }
 
@@ -148,17 +241,42 @@ export class Store {
     const g = this.groups.get(id);
     return g && { ...g };
   }
-  addGroup(name: string): Named {
-    return this.add(this.groups, { id: shortId("grp"), name });
+  groupMetaOf(id: string): Meta | undefined {
+    const m = this.groupMeta.get(id);
+    return m && { ...m };
   }
-  renameGroup(id: string, name: string): void {
-    const group = this.groups.get(id);
-    if (!group) throw new Error(`no group ${id}`);
-    group.name = name;
+  /** The group's SCIM attributes with no field in Named (externalId); empty when none. */
+  groupScimOf(id: string): Record<string, unknown> {
+    return copy(this.groupScim.get(id) ?? {});
+  }
+  /**
+   * Creates (no `id`) or replaces a group with its name, members and SCIM attributes in one write:
+   * one version step, as SCIM sees it.
+   */
+  writeGroup(id: string | undefined, group: { name: string; members: string[]; scim: Record<string, unknown> }): Named {
+    const target = id === undefined ? undefined : this.groups.get(id);
+    if (id !== undefined && !target) throw new Error(`no group ${id}`);
+    const saved =
+      target ?? this.add(this.groups, { id: this.numeric ? this.newId("group") : shortId("grp"), name: group.name });
+    const gid = saved.id;
+    this.groups.set(gid, { id: gid, name: group.name });
+    this.members.set(gid, [...new Set(group.members)]);
+    if (Object.keys(group.scim).length) this.groupScim.set(gid, copy(group.scim));
+    else this.groupScim.delete(gid);
+    if (target) this.touch(this.groupMeta, gid);
+    else this.groupMeta.set(gid, newMeta());
     this.onChange();
+    return { id: gid, name: group.name };
+  }
+  addGroup(name: string): Named {
+    const group = this.add(this.groups, { id: this.numeric ? this.newId("group") : shortId("grp"), name });
+    this.groupMeta.set(group.id, newMeta());
+    return group;
   }
   deleteGroup(id: string): boolean {
     const existed = this.members.delete(id) && this.groups.delete(id);
+    this.groupMeta.delete(id);
+    this.groupScim.delete(id);
     this.onChange();
     return existed;
   }
@@ -167,7 +285,49 @@ export class Store {
   }
   setMembers(groupId: string, userIds: string[]): void {
     this.members.set(groupId, [...new Set(userIds)]);
+    this.touch(this.groupMeta, groupId);
     this.onChange();
+  }
+
+  // ---- live surface: cost centres and invoice profiles ----
+  listCostCenters(): CostCenter[] {
+    return [...this.costCenters.values()].map((c) => ({ ...c }));
+  }
+  getCostCenter(id: string): CostCenter | undefined {
+    const c = this.costCenters.get(id);
+    return c && { ...c };
+  }
+  addCostCenter(name: string): CostCenter {
+    const center = { id: this.numeric ? this.newId("costCenter") : shortId("cc"), name, archived: false };
+    this.costCenters.set(center.id, center);
+    this.onChange();
+    return { ...center };
+  }
+  /** The ids of the users whose `cost_center` is this cost centre's name, in creation order. */
+  costCenterMembers(id: string): string[] {
+    const name = this.costCenters.get(id)?.name;
+    return [...this.users.values()].filter((u) => name !== undefined && u.cost_center === name).map((u) => u.id);
+  }
+  /** Makes exactly these users the members: they get its name as `cost_center`, former members lose theirs. */
+  setCostCenterMembers(id: string, userIds: string[]): void {
+    const center = this.costCenters.get(id);
+    if (!center) throw new Error(`no cost centre ${id}`);
+    const wanted = new Set(userIds);
+    for (const user of this.users.values()) {
+      const was = user.cost_center === center.name;
+      if (was === wanted.has(user.id)) continue;
+      user.cost_center = was ? null : center.name;
+      this.touch(this.userMeta, user.id);
+    }
+    this.onChange();
+  }
+  listProfiles(): Named[] {
+    return this.profiles.map((p) => ({ ...p }));
+  }
+
+  private ensureCostCenter(name: string | null | undefined): void {
+    if (!this.live || typeof name !== "string" || name === "") return;
+    if (![...this.costCenters.values()].some((c) => c.name === name)) this.addCostCenter(name);
   }
 
   private add(into: Map<string, Named>, item: Named): Named {
@@ -175,6 +335,25 @@ export class Store {
     into.set(item.id, item);
     this.onChange();
     return { ...item };
+  }
+
+  private touch(metas: Map<string, Meta>, id: string): void {
+    const meta = metas.get(id) ?? newMeta();
+    metas.set(id, { ...meta, lastModified: new Date().toISOString(), version: meta.version + 1 });
+  }
+
+  /** A fresh id of this kind: the next number in numeric mode, else a UUID (users) or a short id. */
+  private newId(kind: Kind): string {
+    if (!this.numeric) return randomUUID();
+    while (this.taken(kind, String(this.next[kind]))) this.next[kind]++;
+    return String(this.next[kind]++);
+  }
+  private taken(kind: Kind, id: string): boolean {
+    return (kind === "user" ? this.users : kind === "group" ? this.groups : this.costCenters).has(id);
+  }
+  /** An explicit numeric id moves the counter past it, so it is never handed out again. */
+  private claim(kind: Kind, id: string): void {
+    if (/^\d+$/.test(id)) this.next[kind] = Math.max(this.next[kind], Number(id) + 1);
   }
 }
 
@@ -199,7 +378,7 @@ const oneOf =
 const isRef = (v: unknown): v is { id: string } =>
   typeof v === "object" && v !== null && Object.keys(v).length === 1 && isNonEmpty((v as { id?: unknown }).id);
 
-const validDate: Check = (v) => {
+export const validDate: Check = (v) => {
   if (typeof v !== "string" || !/^\d{4}-\d{2}-\d{2}$/.test(v)) return "must be a date YYYY-MM-DD";
   const date = new Date(`${v}T00:00:00Z`); // a calendar check: 2001-02-30 would come back as March
   return !Number.isNaN(date.getTime()) && date.toISOString().startsWith(v) ? undefined : "is not a calendar date";
@@ -267,8 +446,8 @@ export function validateUserBody(body: Record<string, unknown>, store: Store, se
   return errors;
 }
 
-/** The full user a create makes: optional scalars null, no invoicing profiles, no policy, active. */
-export function newUser({ email, ...fields }: Record<string, unknown> & { email: string }): SandboxUser {
+/** The full user a create makes (the store gives the id): optional scalars null, no profiles, no policy, active. */
+export function newUser({ email, ...fields }: Record<string, unknown> & { email: string }): Omit<SandboxUser, "id"> {
   const blank = {
     first_name: null,
     last_name: null,
@@ -284,5 +463,5 @@ export function newUser({ email, ...fields }: Record<string, unknown> & { email:
     cost_center: null,
     is_active: true,
   };
-  return { id: randomUUID(), email, ...blank, ...fields };
+  return { email, ...blank, ...fields };
 }
