@@ -8,10 +8,17 @@ const ENV_KEYS = [
   "TRAVELPERK_API_KEY",
   "TRAVELPERK_RETRY_BASE_DELAY_MS",
   "TRAVELPERK_MAX_RETRIES",
+  "TRAVELPERK_USER_API",
+  "TRAVELPERK_SCIM_URL",
+  "TRAVELPERK_SCIM_TOKEN",
 ];
 
 /** Registers beforeAll/afterAll hooks; call `sandbox()` inside tests to reach the server. */
-export function useSandbox(options: SandboxOptions = {}, retryBaseDelayMs = 5): () => SandboxServer {
+export function useSandbox(
+  options: SandboxOptions = {},
+  retryBaseDelayMs = 5,
+  settings: (server: SandboxServer) => Record<string, string> = () => ({}),
+): () => SandboxServer {
   let server: SandboxServer | undefined;
   const saved: Record<string, string | undefined> = {};
   beforeAll(async () => {
@@ -22,6 +29,11 @@ export function useSandbox(options: SandboxOptions = {}, retryBaseDelayMs = 5): 
     delete process.env.TRAVELPERK_API_KEY;
     // Tests wait milliseconds, not seconds, between retries.
     process.env.TRAVELPERK_RETRY_BASE_DELAY_MS = String(retryBaseDelayMs);
+    for (const key of ["TRAVELPERK_USER_API", "TRAVELPERK_SCIM_URL", "TRAVELPERK_SCIM_TOKEN"]) {
+      // eslint-disable-next-line @typescript-eslint/no-dynamic-delete -- delete is how an environment variable is unset
+      delete process.env[key];
+    }
+    Object.assign(process.env, settings(server));
     setStackConfig(undefined);
   });
   afterAll(async () => {
