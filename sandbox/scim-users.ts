@@ -20,6 +20,8 @@ export interface ScimContext {
   /** meta.version and ETags (scimEtags). */
   etags: boolean;
   resource: ResourceSchema;
+  /** Precomputed `groups` of each user (membershipIndex), when many users are rendered at once. */
+  memberships?: Map<string, Json[]>;
 }
 
 const copy = <T>(v: T): T => structuredClone(v);
@@ -282,6 +284,17 @@ function put(doc: Json, at: Location, value: unknown): void {
   }
 }
 
+/** Each user's `groups` attribute, for all users at once (a list renders every user). */
+export function membershipIndex(c: Pick<ScimContext, "store" | "base">): Map<string, Json[]> {
+  const index = new Map<string, Json[]>();
+  for (const g of c.store.listGroups())
+    for (const id of c.store.groupMembers(g.id)) {
+      const ref = { value: g.id, $ref: `${c.base}/Groups/${g.id}`, display: g.name, type: "direct" };
+      index.set(id, [...(index.get(id) ?? []), ref]);
+    }
+  return index;
+}
+
 const enabled = (c: ScimContext) => MAPPINGS.filter((m) => !m.travel || c.travelFields);
 const extensions = (c: ScimContext) => c.resource.extensions.map((s) => s.id);
 
@@ -291,10 +304,7 @@ export function toScimUser(u: SandboxUser, c: ScimContext): Json {
   const doc: Json = copy(u.scim ?? {});
   if (!c.travelFields) unset(doc, URN.travelperk);
   for (const m of enabled(c)) put(doc, m.at, m.toScim(u, c, peek(doc, m.at)) ?? undefined);
-  const groups = c.store
-    .listGroups()
-    .filter((g) => c.store.groupMembers(g.id).includes(u.id))
-    .map((g) => ({ value: g.id, $ref: `${c.base}/Groups/${g.id}`, display: g.name, type: "direct" }));
+  const groups = (c.memberships ?? membershipIndex(c)).get(u.id) ?? [];
   const pruned = (prune(doc) as Json | undefined) ?? {};
   const out: Json = { schemas: [URN.user, ...extensions(c)], id: u.id };
   // In the order /Schemas lists the attributes; extension objects are always there, maybe empty.
@@ -369,7 +379,8 @@ export function userFromDoc(
 
 /** A user as the live surface's `GET /users` shows it. */
 export function toLiveRestUser(u: SandboxUser, c: ScimContext): Json {
-  const doc = toScimUser(u, { ...c, travelFields: true, resource: userResource(true) });
+  // The live REST shape has no groups: skip working them out.
+  const doc = toScimUser(u, { ...c, travelFields: true, resource: userResource(true), memberships: new Map() });
   const name = isObject(doc.name) ? doc.name : {};
   const phones = Array.isArray(doc.phoneNumbers) ? (doc.phoneNumbers as Json[]) : [];
   const contact = u.scim?.[URN.travelperk];

@@ -27,7 +27,7 @@ import {
   serviceProviderConfig,
   userResource,
 } from "./scim-schemas";
-import { ScimContext, etagOf, metaOf, toScimUser, userFromDoc } from "./scim-users";
+import { ScimContext, etagOf, membershipIndex, metaOf, toScimUser, userFromDoc } from "./scim-users";
 import { Meta, Named, SandboxUser, Store, newUser } from "./store";
 
 export type ScimPatchMode = "full" | "no-content" | "refused";
@@ -237,7 +237,10 @@ export function scimRoutes(store: Store, config: ScimConfig): Route[] {
     return single(req, c, group ? 200 : 201, answer, store.groupMetaOf(target.id), group ? {} : location);
   };
 
-  const users = (c: ScimContext) => store.listUsers().map((u) => toScimUser(u, c));
+  const users = (c: ScimContext) => {
+    const all = { ...c, memberships: membershipIndex(c) };
+    return store.listUsers().map((u) => toScimUser(u, all));
+  };
   const routes: Route[] = [
     {
       method: "GET",
