@@ -9,7 +9,7 @@ import { listGroups, type Group } from "./client/groups";
 import { policyDirectory, type TravelPolicy } from "./client/policies";
 import { currentRun } from "./client/run";
 import { listUsers, type User } from "./client/users";
-import { setStackConfig } from "./config";
+import { resolveUserApi, setStackConfig } from "./config";
 
 /** One fetch per list per run: concurrent callers share the same promise. */
 function once<T>(key: string, load: () => Promise<T[]>): Promise<T[]> {
@@ -101,7 +101,8 @@ export async function loadDirectory(): Promise<Directory> {
   const [policyList, groups, costCenters] = await Promise.all([
     policies(),
     once("groups", listGroups),
-    once("costCenters", async () => [await listCostCenters()]),
+    // Cost centres are a listing of the live surface: asked for with the SCIM transport only.
+    once("costCenters", async () => [resolveUserApi() === "scim" ? await listCostCenters() : undefined]),
   ]);
   return { policies: policyList, groups, costCenters: costCenters[0] };
 }

@@ -11,8 +11,21 @@ export interface TeamIds {
   policies: Record<string, string>;
 }
 
+/** How the program declares people. */
+export interface TeamOptions {
+  /**
+   * Manage each person's role (default `true`: `traveler` unless the team says otherwise). SCIM
+   * (`travelperk:userApi scim`) cannot carry a role: set it to `false` there.
+   */
+  roles?: boolean;
+}
+
 /** The program for `team`: pass it to the Automation API, or export it from a Pulumi project's entry point. */
-export function teamProgram(team: Team, ids?: TeamIds): () => Promise<{ users: Record<string, unknown> }> {
+export function teamProgram(
+  team: Team,
+  ids?: TeamIds,
+  options: TeamOptions = {},
+): () => Promise<{ users: Record<string, unknown> }> {
   return async () => {
     const groupId = async (name: string) => ids?.groups[name] ?? (await tp.getGroup({ name })).id;
     const policyId = async (name: string) => ids?.policies[name] ?? (await tp.getTravelPolicy({ name })).id;
@@ -29,7 +42,7 @@ export function teamProgram(team: Team, ids?: TeamIds): () => Promise<{ users: R
         email: person.email,
         firstName: person.firstName,
         lastName: person.lastName,
-        role: person.role ?? "traveler",
+        role: options.roles === false ? undefined : (person.role ?? "traveler"),
         costCenter: person.costCenter,
         managerId: managerUser?.id,
         onDelete: person.onDelete,

@@ -9,7 +9,7 @@ import * as path from "path";
 import { promisify } from "util";
 import type * as automation from "@pulumi/pulumi/automation";
 import type * as Runner from "../../provider/runner";
-import type { TeamIds } from "../../examples/team/program";
+import type { TeamIds, TeamOptions } from "../../examples/team/program";
 import type { Team } from "../../examples/team/team";
 import { startSandbox, type SandboxOptions, type SandboxServer } from "../../sandbox/server";
 
@@ -32,7 +32,7 @@ export interface E2E {
   backendDir: string;
   runner: typeof Runner;
   /** Opens (or selects) the stack `dev` for a team, with the sandbox's config. */
-  stack(team: Team, ids: TeamIds, stackName?: string): Promise<automation.Stack>;
+  stack(team: Team, ids: TeamIds | undefined, stackName?: string, options?: TeamOptions): Promise<automation.Stack>;
   /** Runs the plain CLI in `cwd` (for commands that need no language host). */
   cli(args: string[], cwd?: string): Promise<{ stdout: string; stderr: string }>;
   /** The state file as the backend stores it. */
@@ -40,7 +40,10 @@ export interface E2E {
 }
 
 /** Registers beforeAll/afterAll hooks for one test file. */
-export function useE2E(options: SandboxOptions = {}): () => E2E {
+export function useE2E(
+  options: SandboxOptions = {},
+  settings: (sandbox: SandboxServer) => Record<string, string> = (sandbox) => ({ "travelperk:apiUrl": sandbox.apiUrl }),
+): () => E2E {
   let env: E2E | undefined;
   beforeAll(async () => {
     const sandbox = await startSandbox(options);
@@ -63,17 +66,17 @@ export function useE2E(options: SandboxOptions = {}): () => E2E {
       dir,
       backendDir,
       runner,
-      stack: (team, ids, stackName = "dev") =>
+      stack: (team, ids, stackName = "dev", teamOptions) =>
         runner.openStack({
           projectName: PROJECT,
           stackName,
-          program: programModule.teamProgram(team, ids),
+          program: programModule.teamProgram(team, ids, teamOptions),
           workDir: dir,
           backendUrl: `file://${backendDir}`,
           passphrase: PASSPHRASE,
           pulumiRoot,
           config: {
-            "travelperk:apiUrl": { value: sandbox.apiUrl },
+            ...Object.fromEntries(Object.entries(settings(sandbox)).map(([key, value]) => [key, { value }])),
             "travelperk:accessToken": { value: sandbox.accessToken, secret: true },
             "travelperk:retryBaseDelayMs": { value: "20" },
           },
