@@ -175,9 +175,8 @@ export const MAPPINGS: Mapping[] = [
     at: { ext: URN.travelperk, attr: "gender" },
     toScim: (u) => (u.gender === "male" ? "M" : u.gender === "female" ? "F" : undefined),
     fromScim: (v) => {
-      const g = typeof v === "string" ? v.toUpperCase() : v;
-      if (g !== "M" && g !== "F") throw new ScimInvalid(`${URN.travelperk}:gender must be M or F`);
-      return g === "M" ? "male" : "female";
+      if (v !== "M" && v !== "F") throw new ScimInvalid(`${URN.travelperk}:gender must be M or F`);
+      return v === "M" ? "male" : "female";
     },
     absent: (current) => (current?.gender === "other" ? "other" : null), // "other" cannot be shown, so is never unset
   },

@@ -18,9 +18,9 @@ import { restRoutes } from "./rest";
 import { ScimPatchMode, scimError, scimRoutes } from "./scim";
 import { userResource } from "./scim-schemas";
 import { ScimContext } from "./scim-users";
-import { Named, SandboxUser, Snapshot, Store } from "./store";
+import { CostCenter, Named, SandboxUser, Snapshot, Store } from "./store";
 
-export type { SandboxUser } from "./store";
+export type { CostCenter, SandboxUser } from "./store";
 export type { ScimPatchMode } from "./scim";
 
 export interface SandboxOptions {
@@ -327,6 +327,14 @@ export class SandboxServer {
   }
   groupMembers(groupId: string): string[] {
     return this.store.groupMembers(groupId);
+  }
+  /** Live mode: the cost centres (their members are the users whose cost_center is the name). */
+  listCostCenters(): CostCenter[] {
+    return this.store.listCostCenters();
+  }
+  /** Live mode: the invoice profiles. */
+  listProfiles(): Named[] {
+    return this.store.listProfiles();
   }
   addPolicy(name: string): Named {
     return this.store.addPolicy(name);

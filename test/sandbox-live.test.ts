@@ -325,6 +325,16 @@ describe("SCIM users", () => {
     expect(u).toMatchObject({ displayName: "Ada King", name: { familyName: "King" } });
     expect(u[ENT]).toMatchObject({ costCenter: "SALES", department: "Ops", employeeNumber: "42" });
     u = await last({ op: "add", value: { [`${TP}:gender`]: "M", active: false } });
+    expect(u[TP]).toMatchObject({ gender: "M" });
+    // the core schema's URN may prefix a core attribute; the whole extension URN takes an object
+    u = await last(
+      { op: "replace", path: `${CORE}:userName`, value: "ada@example.com" },
+      { op: "replace", path: ENT, value: { division: "North" } },
+      { op: "remove", path: 'emails[type eq "home"]' },
+    );
+    expect(u.userName).toBe("ada@example.com");
+    expect(u[ENT]).toMatchObject({ costCenter: "SALES", department: "Ops", division: "North" });
+    expect((u.emails as Json[]).map((e) => e.value)).toEqual(["ada@example.com", "ada@other.example"]);
     expect(u).toMatchObject({ active: false, [TP]: { gender: "M" } });
     expect(s.getUser("1")).toMatchObject({ gender: "male", is_active: false, last_name: "King" });
     // remove
@@ -355,6 +365,7 @@ describe("SCIM users", () => {
     await bad({ scimType: "invalidValue" }, { op: "replace", path: `${TP}:travelPolicy`, value: "Platinum" });
     await bad({ scimType: "invalidValue" }, { op: "replace", path: `${TP}:dateOfBirth`, value: "1815-02-30" });
     await bad({ scimType: "invalidValue" }, { op: "replace", path: "active", value: "maybe" });
+    await bad({ scimType: "invalidValue" }, { op: "replace", path: `${TP}:gender`, value: "f" });
     await bad({ scimType: "invalidPath" }, { op: "replace", path: "emails.value", value: "x@example.com" });
     expect((await scim("PATCH", "/Users/1", { schemas: ["nope"], Operations: [] })).status).toBe(400);
     expect(obj(await scim("GET", "/Users/1"))).toEqual(before);
@@ -502,6 +513,7 @@ describe("SCIM groups", () => {
     expect(list.totalResults).toBe(1);
     expect(list.Resources[0].members).toBeUndefined();
     expect(list.Resources[0].displayName).toBe("Finance");
+    expect(obj(await scim("GET", `/Groups/${g.id}?excludedAttributes=members`)).members).toBeUndefined();
 
     const ops = (...Operations: Json[]) => scim("PATCH", `/Groups/${g.id}`, { schemas: [PATCH_OP], Operations });
     const members = async (...Operations: Json[]) => {
@@ -669,7 +681,7 @@ describe("live REST", () => {
       ["OPS", 0],
     ]);
     expect(Object.keys(obj(list)).sort()).toEqual(["cost_centers", "limit", "offset"]);
-    const id = (name: string) => s.state().costCenters!.find((c) => c.name === name)!.id;
+    const id = (name: string) => s.listCostCenters().find((c) => c.name === name)!.id;
     expect((await rest("GET", `/cost_centers/${id("ENG")}`)).body).toEqual({
       id: id("ENG"),
       name: "ENG",
@@ -957,7 +969,7 @@ describe("persistence", () => {
         expect((after.meta as Json).created).toBe((before.meta as Json).created);
         const next = await call("POST", `${second.scimUrl}/Users`, minimal("c@example.com"), again);
         expect(obj(next).id).toBe("3");
-        expect(second.state().costCenters!.map((c) => c.name)).toEqual(["ENG", "SALES", "OPS"]);
+        expect(second.listCostCenters().map((c) => c.name)).toEqual(["ENG", "SALES", "OPS"]);
       } finally {
         await second.stop();
       }
