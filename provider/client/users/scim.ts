@@ -223,18 +223,21 @@ const statusOf = (error: unknown) => (error instanceof TravelPerkError ? error.s
  */
 async function write(
   id: string,
-  build: (current: Resource) => [string, unknown][],
+  build: (current: Resource | undefined) => [string, unknown][],
   context: RequestContext,
+  needsCurrent: boolean,
 ): Promise<void> {
   const s = state();
-  if (!s.read.has(id)) await getResource(id, context.subject);
-  let current = s.read.get(id) as { resource: Resource; etag?: string };
   for (let preconditionRetry = true; ;) {
-    const paths = build(current.resource);
-    const headers = current.etag ? { "If-Match": current.etag } : undefined;
+    // The user is read first only where the write is built from it (other e-mails and phone
+    // numbers are kept; a PUT sends the whole user); an ETag is sent whenever a read gave one.
+    if (!s.read.has(id) && (needsCurrent || s.patchRefused)) await getResource(id, context.subject);
+    const current = s.read.get(id);
+    const paths = build(current?.resource);
+    const headers = current?.etag ? { "If-Match": current.etag } : undefined;
     try {
       if (s.patchRefused) {
-        const whole = structuredClone(current.resource);
+        const whole = structuredClone(current?.resource ?? {});
         for (const [path, value] of paths) setAt(whole, path, value);
         for (const readOnly of ["meta", "groups"]) Reflect.deleteProperty(whole, readOnly);
         await request({
@@ -271,7 +274,6 @@ async function write(
       if (status === 412 && preconditionRetry) {
         preconditionRetry = false;
         await getResource(id, context.subject);
-        current = s.read.get(id) ?? current;
         continue;
       }
       throw error;
@@ -353,7 +355,8 @@ export const scimUserApi: UserApi = {
           : "update user",
       subject: subject ?? id,
     };
-    await write(id, (current) => attributes(changes, current), context);
+    const needsCurrent = changes.email !== undefined || changes.phoneNumber !== undefined;
+    await write(id, (current) => attributes(changes, current), context, needsCurrent);
   },
 
   async delete(id, subject) {
@@ -373,7 +376,7 @@ export const scimUserApi: UserApi = {
     if (!s.travelPolicyRefused) {
       try {
         const name = policyId === null ? null : await policyNameForId(policyId);
-        await write(userId, () => [[TRAVEL_POLICY, name]], context);
+        await write(userId, () => [[TRAVEL_POLICY, name]], context, false);
         return;
       } catch (error) {
         // The guide: travel fields are not writable through SCIM. The REST PATCH of the contract is.
