@@ -44,7 +44,7 @@ export async function groupMembers(groupId: string, forCreate = false): Promise<
   const known = knowledge.knownMembers(groupId) ?? (forCreate ? knowledge.lastListedMembers(groupId) : undefined);
   if (known) return known;
   let listings = memberListings.get(run);
-  if (!listings) memberListings.set(run, (listings = new Map()));
+  if (!listings) memberListings.set(run, (listings = new Map<string, Promise<string[]>>()));
   let listing = listings.get(groupId);
   if (!listing) {
     const inFlight = listings;

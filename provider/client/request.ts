@@ -188,7 +188,7 @@ function parseItems<T>(raw: unknown[], item: z.ZodType<T>, context: RequestConte
 export async function listAll<T>(path: string, item: z.ZodType<T>, context: RequestContext): Promise<T[]> {
   const items: T[] = [];
   let previous: string | undefined;
-  for (let offset = 0; ; ) {
+  for (let offset = 0; ;) {
     const page = await request<unknown>({
       method: "GET",
       path,

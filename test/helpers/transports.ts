@@ -10,23 +10,23 @@ export interface Transport {
   /** The sandbox that answers as this transport's TravelPerk does. */
   sandbox: SandboxOptions;
   /** Stack config for this transport against `s` (besides the credential). */
-  config(s: SandboxServer): Record<string, string>;
+  config: (s: SandboxServer) => Record<string, string>;
   /** The policy id a program passes for a policy: its id where a policy listing is served, else its name. */
-  policyRef(s: SandboxServer, name: string): string;
+  policyRef: (s: SandboxServer, name: string) => string;
   /** "METHOD /path" as the sandbox logged it, REST paths without the contract's `/api/v2`. */
-  line(r: LoggedRequest): string;
+  line: (r: LoggedRequest) => string;
   /** The request lines of each operation. */
   lines: {
     listUsers: string;
     createUser: string;
     findUser: string;
-    getUser(id: string): string;
-    patchUser(id: string): string;
-    deleteUser(id: string): string;
-    readMembers(groupId: string): string;
-    addMember(groupId: string): string;
-    removeMember(groupId: string, userId: string): string;
-    setPolicy(userId: string): string;
+    getUser: (id: string) => string;
+    patchUser: (id: string) => string;
+    deleteUser: (id: string) => string;
+    readMembers: (groupId: string) => string;
+    addMember: (groupId: string) => string;
+    removeMember: (groupId: string, userId: string) => string;
+    setPolicy: (userId: string) => string;
   };
 }
 

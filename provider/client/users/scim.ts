@@ -39,7 +39,7 @@ function others(current: Resource | undefined, attribute: string, drop: (entry: 
   return Array.isArray(list) ? (list as Resource[]).filter((entry) => !drop(entry)) : [];
 }
 
-const isWork = (entry: Resource) => String(entry.type ?? "").toLowerCase() === "work";
+const isWork = (entry: Resource) => typeof entry.type === "string" && entry.type.toLowerCase() === "work";
 const str = (value: unknown): string | null => (typeof value === "string" && value !== "" ? value : null);
 
 /**
