@@ -123,6 +123,34 @@ describe("pagination", () => {
     expect(server.seen).toHaveLength(2);
   });
 
+  test("no total, a short page and the limit asked echoed back: a silent cap, so it asks on", async () => {
+    const centers = (from: number, n: number) =>
+      Array.from({ length: n }, (_, i) => ({ id: from + i, name: `C${String(from + i)}` }));
+    server.on("GET /groups?limit=200&offset=0", { body: { offset: 0, limit: 200, groups: centers(1, 7) } });
+    server.on("GET /groups?limit=200&offset=7", { body: { offset: 7, limit: 200, groups: centers(8, 2) } });
+    server.on("GET /groups?limit=200&offset=9", { body: { offset: 9, limit: 200, groups: [] } });
+    expect(await listGroups()).toHaveLength(9);
+    expect(server.seen).toHaveLength(3);
+  });
+
+  test("an unpaged answer (a bare list, no paging field) that repeats for the next offset is read whole", async () => {
+    const body = [
+      { id: 1, name: "A" },
+      { id: 2, name: "B" },
+    ];
+    server.on("GET /groups?limit=200&offset=0", { body });
+    server.on("GET /groups?limit=200&offset=2", { body });
+    expect((await listGroups()).map((g) => g.id)).toEqual(["1", "2"]);
+    expect(server.seen).toHaveLength(2);
+  });
+
+  test("a paged answer that repeats for the next offset is an error, not an endless or doubled listing", async () => {
+    const body = { offset: 0, limit: 200, groups: [{ id: 1, name: "A" }] };
+    server.on("GET /groups?limit=200&offset=0", { body });
+    server.on("GET /groups?limit=200&offset=1", { body });
+    await expect(listGroups()).rejects.toThrow(/list groups.*same page again/s);
+  });
+
   test("numeric ids are read as opaque strings", async () => {
     server.on("GET /users/42", {
       body: { id: 42, email: "n@example.com", travel_policy: { id: 9, name: "Std" }, manager_id: 7 },

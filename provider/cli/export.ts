@@ -9,7 +9,8 @@ import * as path from "path";
 import { LocalWorkspace } from "@pulumi/pulumi/automation";
 import { stringify } from "yaml";
 import { listGroupMembers, listGroups } from "../client/groups";
-import { listTravelPolicies } from "../client/policies";
+import { NotFoundError } from "../client/errors";
+import { policyDirectory } from "../client/policies";
 import { USER_FIELDS, listUsers, type User } from "../client/users";
 import { setStackConfig } from "../config";
 import { cliEnvironment } from "../runner";
@@ -41,7 +42,16 @@ const PERSON_FIELDS = USER_FIELDS.filter((field) => !["email", "managerId", "isA
 
 export async function exportRoster(opts: { stack?: string }): Promise<string> {
   await useStackCredentials(opts.stack);
-  const [users, groups, policies] = await Promise.all([listUsers(), listGroups(), listTravelPolicies()]);
+  // An organisation that serves no group or policy listing (TravelPerk's live REST surface) has none to export.
+  const none = (error: unknown) => {
+    if (error instanceof NotFoundError) return [];
+    throw error;
+  };
+  const [users, groups, policies] = await Promise.all([
+    listUsers(),
+    listGroups().catch(none),
+    policyDirectory().then((listing) => listing ?? []),
+  ]);
   const groupsOf = new Map<string, string[]>();
   const groupRef = referencer(groups);
   for (const group of groups) {

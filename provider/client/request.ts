@@ -183,7 +183,9 @@ function parseItems<T>(raw: unknown[], item: z.ZodType<T>, context: RequestConte
  * Reads every item of a paged REST collection. Tolerant of the live API's habits: the list is under
  * `results` or the one array-valued key, and a server may serve fewer items per page than asked
  * without saying so. Paging continues while `total` says more remain; without a total it stops only
- * on an empty page, or on a page shorter than the `limit` the server answered.
+ * on an empty page, or on a page shorter than a `limit` the server answered below the one asked.
+ * An answer with no paging field at all that comes back the same for the next offset is an
+ * unpaged collection, read whole.
  */
 export async function listAll<T>(path: string, item: z.ZodType<T>, context: RequestContext): Promise<T[]> {
   const items: T[] = [];
@@ -196,27 +198,38 @@ export async function listAll<T>(path: string, item: z.ZodType<T>, context: Requ
       schema: z.unknown(),
       context,
     });
-    const { results, total, limit } = readPage(page, context);
-    // A server that ignores `offset` answers the same page forever: an error, not an endless listing.
+    const { results, total, limit, paged } = readPage(page, context);
+    // A server that ignores `offset` answers the same page forever. Without any paging field the
+    // answer is an unpaged collection, already read whole; one that claims paging is an error.
     const text = JSON.stringify(results);
-    if (offset > 0 && text === previous)
+    if (offset > 0 && text === previous) {
+      if (!paged) return items;
       throw new MalformedResponseError(context, 200, "the server answered the same page again (is offset ignored?)");
+    }
     previous = text;
     items.push(...parseItems(results, item, context));
     offset += results.length;
     if (results.length === 0) return items;
-    if (total !== undefined ? offset >= total : limit !== undefined && results.length < limit) return items;
+    // Without a total, a short page ends the listing only when the server said it lowered the limit;
+    // a server that caps pages silently echoes the limit asked, so only an empty page is the end.
+    if (total !== undefined ? offset >= total : limit !== undefined && limit < PAGE_LIMIT && results.length < limit)
+      return items;
   }
 }
 
-function readPage(page: unknown, context: RequestContext): { results: unknown[]; total?: number; limit?: number } {
-  if (page && typeof page === "object" && !Array.isArray(page)) {
+function readPage(
+  page: unknown,
+  context: RequestContext,
+): { results: unknown[]; total?: number; limit?: number; paged: boolean } {
+  if (Array.isArray(page)) return { results: page, paged: false };
+  if (page && typeof page === "object") {
     const record = page as Record<string, unknown>;
     const total = typeof record.total === "number" ? record.total : undefined;
     const limit = typeof record.limit === "number" && record.limit > 0 ? record.limit : undefined;
-    if (Array.isArray(record.results)) return { results: record.results, total, limit };
+    const paged = ["total", "limit", "offset"].some((key) => key in record);
+    if (Array.isArray(record.results)) return { results: record.results, total, limit, paged };
     const arrays = Object.values(record).filter(Array.isArray);
-    if (arrays.length === 1) return { results: arrays[0] as unknown[], total, limit };
+    if (arrays.length === 1) return { results: arrays[0] as unknown[], total, limit, paged };
   }
   throw new MalformedResponseError(context, 200, "malformed answer (expected a page with a results list)");
 }
