@@ -27,6 +27,8 @@ export function liveRestRoutes(store: Store, scim: () => ScimContext, pageCap: (
           first_name: u?.first_name ?? null,
           last_name: u?.last_name ?? null,
           email: u?.email,
+          phone: u?.phone_number ?? null,
+          profile_picture: null, // the sandbox keeps no pictures
         };
       }),
     };

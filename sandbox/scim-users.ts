@@ -308,7 +308,8 @@ export function toScimUser(u: SandboxUser, c: ScimContext): Json {
   const out: Json = { schemas: [URN.user, ...extensions(c)], id: u.id };
   // In the order /Schemas lists the attributes; extension objects are always there, maybe empty.
   for (const a of c.resource.core.attributes) if (a.name in pruned) out[a.name] = pruned[a.name];
-  if (groups.length) out.groups = groups;
+  // The live API answers `groups: []` for a user in no group; the guide's SCIM leaves it out.
+  if (groups.length || c.live) out.groups = groups;
   for (const urn of extensions(c)) out[urn] = pruned[urn] ?? {};
   out.meta = metaOf(c, "User", `/Users/${u.id}`, c.store.userMetaOf(u.id));
   return out;

@@ -18,7 +18,7 @@ import { restRoutes } from "./rest";
 import { ScimPatchMode, scimError, scimRoutes } from "./scim";
 import { userResource } from "./scim-schemas";
 import { ScimContext } from "./scim-users";
-import { CostCenter, Named, SandboxUser, Snapshot, Store } from "./store";
+import { CostCenter, InvoiceProfile, Named, SandboxUser, Snapshot, Store } from "./store";
 
 export type { CostCenter, SandboxUser } from "./store";
 export type { ScimPatchMode } from "./scim";
@@ -333,7 +333,7 @@ export class SandboxServer {
     return this.store.listCostCenters();
   }
   /** Live mode: the invoice profiles. */
-  listProfiles(): Named[] {
+  listProfiles(): InvoiceProfile[] {
     return this.store.listProfiles();
   }
   addPolicy(name: string): Named {

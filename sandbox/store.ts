@@ -52,6 +52,55 @@ export interface CostCenter {
   archived: boolean;
 }
 
+/** An invoice profile of the live surface, with the billing fields the public clients record. */
+export interface InvoiceProfile extends Named {
+  payment_method_type: "automatic" | "manual";
+  billing_period: "instant" | "weekly" | "biweekly" | "monthly";
+  currency: string;
+  billing_information: {
+    legal_name: string;
+    vat_number: string | null;
+    address_line_1: string;
+    address_line_2: string | null;
+    city: string;
+    postal_code: string;
+    country_name: string;
+  };
+}
+
+const SEED_PROFILES: Omit<InvoiceProfile, "id">[] = [
+  {
+    name: "Acme Europe S.L.",
+    payment_method_type: "automatic",
+    billing_period: "instant",
+    currency: "EUR",
+    billing_information: {
+      legal_name: "Acme Europe S.L.",
+      vat_number: "ESB00000000",
+      address_line_1: "Calle Ejemplo 1",
+      address_line_2: "Planta 2",
+      city: "Barcelona",
+      postal_code: "08001",
+      country_name: "Spain",
+    },
+  },
+  {
+    name: "Acme Inc.",
+    payment_method_type: "manual",
+    billing_period: "monthly",
+    currency: "USD",
+    billing_information: {
+      legal_name: "Acme Inc.",
+      vat_number: "US000000000",
+      address_line_1: "1 Example Avenue",
+      address_line_2: "Suite 100",
+      city: "New York",
+      postal_code: "10001",
+      country_name: "United States",
+    },
+  },
+];
+
 /** The whole state, as the persistence file and `GET /_sandbox/state` hold it. */
 export interface Snapshot {
   users: SandboxUser[];
@@ -64,7 +113,7 @@ export interface Snapshot {
   /** Live mode only. */
   costCenters?: CostCenter[];
   /** Live mode only: invoice profiles. */
-  profiles?: Named[];
+  profiles?: InvoiceProfile[];
   /** Numeric ids only: the next id of each kind (ids are never reused). */
   next?: { user: number; group: number; costCenter: number };
 }
@@ -95,7 +144,7 @@ export class Store {
   private groupMeta = new Map<string, Meta>();
   private groupScim = new Map<string, Record<string, unknown>>();
   private costCenters = new Map<string, CostCenter>();
-  private profiles: Named[] = [];
+  private profiles: InvoiceProfile[] = [];
   private next = { user: 1, group: 1, costCenter: 1 };
   private readonly numeric: boolean;
   private readonly live: boolean;
@@ -116,7 +165,7 @@ export class Store {
       ["Engineering", "Sales", "Marketing", "Operations"].forEach((name) => this.addGroup(name));
       if (this.live) {
         ["ENG", "SALES", "OPS"].forEach((name) => this.addCostCenter(name));
-        this.profiles = ["Acme Europe S.L.", "Acme Inc."].map((name) => ({ id: randomUUID(), name }));
+        this.profiles = SEED_PROFILES.map((p) => ({ id: randomUUID(), ...structuredClone(p) }));
       }
     }
     this.onChange();
@@ -147,7 +196,7 @@ export class Store {
     this.groupMeta = metaOf(this.groups.keys(), s.meta?.groups);
     this.groupScim = new Map(Object.entries(copy(s.groupScim ?? {})).filter(([id]) => this.groups.has(id)));
     this.costCenters = new Map((s.costCenters ?? []).map((c) => [c.id, { ...c }]));
-    this.profiles = (s.profiles ?? []).map((p) => ({ ...p }));
+    this.profiles = (s.profiles ?? []).map((p) => structuredClone(p));
     const after = (ids: Iterable<string>) => Math.max(0, ...[...ids].filter((id) => /^\d+$/.test(id)).map(Number)) + 1;
     this.next = {
       user: Math.max(s.next?.user ?? 1, after(this.users.keys())),
@@ -321,8 +370,8 @@ export class Store {
     }
     this.onChange();
   }
-  listProfiles(): Named[] {
-    return this.profiles.map((p) => ({ ...p }));
+  listProfiles(): InvoiceProfile[] {
+    return this.profiles.map((p) => structuredClone(p));
   }
 
   private ensureCostCenter(name: string | null | undefined): void {

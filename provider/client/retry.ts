@@ -20,8 +20,8 @@ export const RETRY_DEFAULTS = {
   maxServerDelayMs: 120_000,
 };
 
-/** Statuses that are final answers: never retried. */
-export const DO_NOT_RETRY: readonly number[] = [400, 401, 403, 404, 409, 410, 422, 451];
+/** Statuses that are final answers: never retried (501 and 505 are 5xx, but say "never here", not "not now"). */
+export const DO_NOT_RETRY: readonly number[] = [400, 401, 403, 404, 409, 410, 422, 451, 501, 505];
 
 const SAFE_METHODS = new Set(["get", "head", "options", "put", "patch", "delete"]);
 
