@@ -3,12 +3,25 @@
 import { parseArgs } from "node:util";
 import { startSandbox } from "./server";
 
-const USAGE = `usage: cli.js [--api contract|live] [--port N] [--host H] [--persist FILE] [--rate-limit N] [--fault-rate F]
-              [--too-many-requests-rate F] [--lost-response-rate F] [--latency MS] [--token-lifetime S] [--page-cap N]
-              [--access-token T] [--api-key K] [--json]`;
+const USAGE = `usage: cli.js [--api contract|live] [--port N] [--host H] [--persist FILE]
+              [--rate-limit N] [--rate-limit-window bucket|fixed|sliding] [--rate-limit-period S|second|minute]
+              [--rate-limit-burst N] [--rate-limit-headers] [--fault-rate F] [--too-many-requests-rate F]
+              [--lost-response-rate F] [--latency MS] [--token-lifetime S] [--page-cap N]
+              [--access-token T] [--api-key K] [--json]
+  --rate-limit N          at most N requests per period per credential, 429 beyond (default: unlimited)
+  --rate-limit-window W   bucket (default): a token bucket refilling at N per period, --rate-limit-burst deep;
+                          fixed: N per fixed window of one period, windows back to back from the first request;
+                          sliding: N within any trailing period
+  --rate-limit-period P   the period in seconds (a number > 0), or second (1) or minute (60); default 1
+  --rate-limit-burst B    the token bucket's size (bucket only); default max(1, N)
+  --rate-limit-headers    429s carry Retry-After and X-RateLimit-Reset`;
+/** Named periods of --rate-limit-period, in seconds. */
+const PERIODS: Record<string, number> = { second: 1, minute: 60 };
 const NUMBERS = {
   port: "port",
   "rate-limit": "rateLimit",
+  "rate-limit-period": "rateLimitPeriod",
+  "rate-limit-burst": "rateLimitBurst",
   "fault-rate": "faultRate",
   "too-many-requests-rate": "tooManyRequestsRate",
   "lost-response-rate": "lostResponseRate",
@@ -18,6 +31,7 @@ const NUMBERS = {
 } as const;
 const STRINGS = {
   api: "api",
+  "rate-limit-window": "rateLimitWindow",
   host: "host",
   persist: "persistFile",
   "access-token": "accessToken",
@@ -28,19 +42,33 @@ async function main(): Promise<void> {
   const flags = Object.fromEntries(
     Object.keys({ ...NUMBERS, ...STRINGS }).map((f) => [f, { type: "string" as const }]),
   );
-  const { values } = parseArgs({ options: { ...flags, json: { type: "boolean" }, help: { type: "boolean" } } });
+  const { values } = parseArgs({
+    options: {
+      ...flags,
+      "rate-limit-headers": { type: "boolean" },
+      json: { type: "boolean" },
+      help: { type: "boolean" },
+    },
+  });
   if (values.help) {
     console.log(USAGE);
     return;
   }
   const given = values as Record<string, string | boolean | undefined>;
-  const options: Record<string, string | number> = {}; // keyed by SandboxOptions names
+  const options: Record<string, string | number | boolean> = {}; // keyed by SandboxOptions names
+  if (values["rate-limit-headers"]) options.rateLimitHeaders = true;
   for (const [flag, key] of Object.entries(STRINGS)) if (given[flag] !== undefined) options[key] = String(given[flag]);
   for (const [flag, key] of Object.entries(NUMBERS)) {
     const raw = given[flag];
     if (raw === undefined) continue;
+    if (flag === "rate-limit-period" && typeof raw === "string" && Object.hasOwn(PERIODS, raw)) {
+      options[key] = PERIODS[raw];
+      continue;
+    }
     if (typeof raw !== "string" || raw.trim() === "" || !Number.isFinite(Number(raw)))
-      throw new Error(`--${flag} must be a number, got "${String(raw)}"`);
+      throw new Error(
+        `--${flag} must be a number${flag === "rate-limit-period" ? ", second or minute" : ""}, got "${String(raw)}"`,
+      );
     options[key] = Number(raw);
   }
 

@@ -13,6 +13,7 @@ import * as http from "node:http";
 import { performance } from "node:perf_hooks";
 import { OAuth, randomToken } from "./oauth";
 import { Reply, Req, Route, dispatch, fail, json, objectBody } from "./reply";
+import { Limiter, type LimiterOptions, type RateLimitWindow, checkLimiterOptions } from "./limiter";
 import { liveRestRoutes } from "./live-rest";
 import { restRoutes } from "./rest";
 import { ScimPatchMode, scimError, scimRoutes } from "./scim";
@@ -22,6 +23,7 @@ import { CostCenter, InvoiceProfile, Named, SandboxUser, Snapshot, Store } from 
 
 export type { CostCenter, SandboxUser } from "./store";
 export type { ScimPatchMode } from "./scim";
+export type { RateLimitWindow } from "./limiter";
 
 export interface SandboxOptions {
   /**
@@ -48,9 +50,28 @@ export interface SandboxOptions {
   refreshToken?: string;
   /** Minted tokens' lifetime (default 3600); when set, the initial token expires that long after start. */
   tokenLifetimeSeconds?: number;
-  /** Requests per second per credential (token bucket, burst max(1, rateLimit)); 0/undefined = unlimited. */
+  /**
+   * Requests per `rateLimitPeriod` (default: per second) per credential, answered 429 beyond it, in the
+   * shape `rateLimitWindow` says; 0/undefined = unlimited. With "fixed" and "sliding" windows, a whole
+   * number. A 429 is never processed and never consumes budget.
+   */
   rateLimit?: number;
-  /** 429s carry Retry-After and X-RateLimit-Reset; default false: the contract does not promise them. */
+  /**
+   * The limiter's shape (see sandbox/limiter.ts). "bucket" (default): a token bucket refilling smoothly
+   * at rateLimit / rateLimitPeriod per second, `rateLimitBurst` deep. "fixed": at most rateLimit accepted
+   * requests per fixed window of rateLimitPeriod seconds, windows back to back from the credential's
+   * first request. "sliding": at most rateLimit accepted requests within any trailing rateLimitPeriod seconds.
+   */
+  rateLimitWindow?: RateLimitWindow;
+  /** The rate limit's period in seconds, a number > 0; default 1. */
+  rateLimitPeriod?: number;
+  /** The token bucket's size (>= 1), "bucket" only; default max(1, rateLimit). */
+  rateLimitBurst?: number;
+  /**
+   * 429s of the rate limit carry Retry-After (whole seconds, rounded up, at least 1, until a request
+   * would pass: a token, the next window, the oldest counted request leaving the sliding window) and
+   * X-RateLimit-Reset (that moment in epoch seconds, rounded up); default false: the contract does not promise them.
+   */
   rateLimitHeaders?: boolean;
   /** 0..1: chance that a REST request (and a SCIM one in live mode) answers 500 without being processed. */
   faultRate?: number;
@@ -85,6 +106,11 @@ export interface SandboxOptions {
   /** The RNG for faults (default Math.random). */
   random?: () => number;
   /**
+   * The clock (ms since the epoch; default Date.now) of the rate limiter, of its X-RateLimit-Reset and of
+   * the request log's `at`. Fixed at construction.
+   */
+  now?: () => number;
+  /**
    * In-process only: a deterministic 500 (not processed) for the requests it picks. `path` is the path
    * inside the API in contract mode ("/users/..."), the full URL path in live mode ("/users", "/scim/Users/3").
    */
@@ -92,7 +118,13 @@ export interface SandboxOptions {
 }
 
 export interface LoggedRequest {
+  /** 1, 2, 3...: the order in which requests were logged, once their answer was ready (see `at` for arrival). */
   seq: number;
+  /**
+   * When the request arrived, in ms on the sandbox's clock (the `now` option, default Date.now): before
+   * its body was read and before `latencyMs`.
+   */
+  at: number;
   method: string;
   path: string;
   query: string;
@@ -105,6 +137,9 @@ export interface LoggedRequest {
 /** The options that may change while the server runs. */
 const KNOBS = [
   "rateLimit",
+  "rateLimitWindow",
+  "rateLimitPeriod",
+  "rateLimitBurst",
   "rateLimitHeaders",
   "faultRate",
   "tooManyRequestsRate",
@@ -118,13 +153,15 @@ const KNOBS = [
   "random",
   "faultWhen",
 ] as const;
+/** The options that shape the rate limiter: changing any of them starts it afresh. */
+const LIMITER_KNOBS = ["rateLimit", "rateLimitWindow", "rateLimitPeriod", "rateLimitBurst"] as const;
 const WRITES = new Set(["POST", "PUT", "PATCH", "DELETE"]);
 const MAX_BODY = 1 << 20;
 type Outcome = { reply: Reply; fault?: LoggedRequest["fault"] };
 
 function checkKnobs(o: Partial<SandboxOptions>): void {
+  checkLimiterOptions(o);
   const ranges = {
-    rateLimit: Infinity,
     latencyMs: Infinity,
     tokenLifetimeSeconds: Infinity,
     faultRate: 1,
@@ -188,7 +225,8 @@ export class SandboxServer {
   private readonly routes: { rest: Route[]; scim: Route[]; admin: Route[] };
   private server?: http.Server;
   private address?: string;
-  private buckets = new Map<string, { tokens: number; at: number }>();
+  private limiter: Limiter;
+  private readonly now: () => number;
   private seq = 0;
   private saveTimer?: NodeJS.Timeout;
   private persisting = false; // set once the persist file is loaded, so the constructor's seeding never overwrites it
@@ -196,6 +234,8 @@ export class SandboxServer {
   constructor(options: SandboxOptions = {}) {
     checkKnobs(options);
     this.opts = { ...options };
+    this.now = options.now ?? Date.now;
+    this.limiter = this.newLimiter();
     this.api = options.api ?? "contract";
     const live = this.api === "live";
     this.store = new Store(
@@ -286,15 +326,18 @@ export class SandboxServer {
     const fixed = Object.keys(patch).filter((k) => !(KNOBS as readonly string[]).includes(k));
     if (fixed.length) throw new RangeError(`sandbox options cannot change at run time: ${fixed.join(", ")}`);
     checkKnobs(patch);
-    Object.assign(this.opts, patch);
-    if ("rateLimit" in patch) this.buckets.clear();
+    if (LIMITER_KNOBS.some((k) => k in patch)) {
+      const limiter = this.newLimiter({ ...this.opts, ...patch }); // checks the options together
+      Object.assign(this.opts, patch);
+      this.limiter = limiter; // a new limiter: every credential's budget is whole again
+    } else Object.assign(this.opts, patch);
   }
 
-  /** Back to the seeded state: data, OAuth tokens, rate-limit buckets and the log. Knobs stay as they are. */
+  /** Back to the seeded state: data, OAuth tokens, rate-limit state and the log. Knobs stay as they are. */
   reset(): void {
     this.store.seed(this.opts.seed !== false);
     this.oauth.reset();
-    this.buckets.clear();
+    this.limiter.clear();
     this.clearLog();
   }
 
@@ -349,6 +392,7 @@ export class SandboxServer {
   // ---- HTTP ----
   private async onRequest(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const started = performance.now();
+    const at = this.now();
     const url = new URL(req.url ?? "/", "http://sandbox");
     const raw = await readBody(req);
     const request: Req = {
@@ -377,6 +421,7 @@ export class SandboxServer {
             : { reply: fail(404, `no route ${request.method} ${url.pathname}`) };
     this.requests.push({
       seq: ++this.seq,
+      at,
       method: request.method,
       path: url.pathname,
       query: url.search.slice(1),
@@ -412,10 +457,11 @@ export class SandboxServer {
     const denied = this.authenticate(area, auth, credential);
     if (denied) return { reply: denied };
     const faulty = area === "rest" || live;
-    const wait = this.takeToken(auth);
+    const wait = this.limiter.wait(auth);
     if (wait !== undefined) return { reply: this.rateLimited(wait, live ? failWith : fail), fault: "rate_limited" };
     if (faulty && this.roll(this.opts.tooManyRequestsRate))
       return { reply: this.rateLimited(1, failWith), fault: "rate_limited" };
+    this.limiter.take(auth); // only a request that is not answered 429 counts against the budget
     const planned = faulty && this.opts.faultWhen?.(req.method, live ? req.path : sub) === true;
     if (planned || (faulty && this.roll(this.opts.faultRate)))
       return { reply: failWith(500, "internal server error"), fault: "server_error" };
@@ -491,19 +537,11 @@ export class SandboxServer {
     return json(401, { error: "missing or invalid credentials" }, { "www-authenticate": "Bearer" });
   }
 
-  /** Token bucket per credential: undefined when the request may pass, else the seconds until a token is free. */
-  private takeToken(key: string): number | undefined {
-    const rate = this.opts.rateLimit;
-    if (!rate) return undefined;
-    const burst = Math.max(1, rate);
-    const now = performance.now();
-    const bucket = this.buckets.get(key) ?? { tokens: burst, at: now };
-    bucket.tokens = Math.min(burst, bucket.tokens + ((now - bucket.at) / 1000) * rate);
-    bucket.at = now;
-    this.buckets.set(key, bucket);
-    if (bucket.tokens < 1) return (1 - bucket.tokens) / rate;
-    bucket.tokens -= 1;
-    return undefined;
+  /** The rate limiter of these options (default: the current ones), keyed by the Authorization header, on the sandbox's clock. */
+  private newLimiter(o: Partial<SandboxOptions> = this.opts): Limiter {
+    const { rateLimit, rateLimitWindow, rateLimitPeriod, rateLimitBurst } = o;
+    const options: LimiterOptions = { rateLimit, rateLimitWindow, rateLimitPeriod, rateLimitBurst, now: this.now };
+    return new Limiter(options);
   }
 
   /** A 429 in the area's error shape (`failWith`), with the rate-limit headers when they are on. */
@@ -516,7 +554,7 @@ export class SandboxServer {
       headers: {
         ...reply.headers,
         "retry-after": String(Math.max(1, Math.ceil(waitSeconds))),
-        "x-ratelimit-reset": String(Math.ceil(Date.now() / 1000 + waitSeconds)),
+        "x-ratelimit-reset": String(Math.ceil(this.now() / 1000 + waitSeconds)),
       },
     };
   }
