@@ -6,6 +6,8 @@
  * entry point by package name, and the runtime reads this module's state when a request is made.
  */
 
+import { RATE_CONTROL, type RateControl } from "./client/scheduler";
+
 /** Where the live API lives when nothing else is configured. */
 export const DEFAULT_API_URL = "https://app.travelperk.com/api/v2";
 
@@ -45,6 +47,9 @@ interface Setting {
  * @property __type.maxRequestsPerSecond A fixed ceiling of requests per second. Default: none (the pace is learned from 429 answers).
  * @property __type.maxRequestsPerSecond.__type.configKey The stack config key, `travelperk:maxRequestsPerSecond`.
  * @property __type.maxRequestsPerSecond.__type.envVar The environment variable read when the stack config does not set the key.
+ * @property __type.rateControl Overrides of the pace's parameters (`RATE_CONTROL` in the client's scheduler), as a JSON object, e.g. `{"closeAfter": 4}`. Default: none (the documented defaults).
+ * @property __type.rateControl.__type.configKey The stack config key, `travelperk:rateControl`.
+ * @property __type.rateControl.__type.envVar The environment variable read when the stack config does not set the key.
  * @property __type.userApi Which API carries user and membership operations: `rest` (the guide's REST, default) or `scim` (SCIM 2.0 with TravelPerk's extension, as the live API runs).
  * @property __type.userApi.__type.configKey The stack config key, `travelperk:userApi`.
  * @property __type.userApi.__type.envVar The environment variable read when the stack config does not set the key.
@@ -67,6 +72,7 @@ export const SETTINGS = {
     envVar: "TRAVELPERK_MAX_CONCURRENT_REQUESTS",
   },
   maxRequestsPerSecond: { configKey: "travelperk:maxRequestsPerSecond", envVar: "TRAVELPERK_MAX_REQUESTS_PER_SECOND" },
+  rateControl: { configKey: "travelperk:rateControl", envVar: "TRAVELPERK_RATE_CONTROL" },
   userApi: { configKey: "travelperk:userApi", envVar: "TRAVELPERK_USER_API" },
   scimUrl: { configKey: "travelperk:scimUrl", envVar: "TRAVELPERK_SCIM_URL" },
   scimToken: { configKey: "travelperk:scimToken", envVar: "TRAVELPERK_SCIM_TOKEN" },
@@ -97,6 +103,8 @@ export interface ResolvedSettings {
   maxConcurrentRequests: number;
   /** A fixed ceiling of requests per second; undefined means the pace is learned from 429s only. */
   maxRequestsPerSecond?: number;
+  /** Overrides of the pace's parameters (`travelperk:rateControl`). */
+  rateControl: Partial<RateControl>;
 }
 
 /** Raised when no credential is configured; names both ways to set one. */
@@ -157,6 +165,30 @@ function readNumber(setting: Setting, env: NodeJS.ProcessEnv, fallback: number):
   return value;
 }
 
+/** `travelperk:rateControl`: a JSON object whose keys are RATE_CONTROL's, each a non-negative number. */
+function readRateControl(env: NodeJS.ProcessEnv): Partial<RateControl> {
+  const raw = read(SETTINGS.rateControl, env);
+  if (raw === undefined) return {};
+  const fail = (why: string) =>
+    new Error(`${SETTINGS.rateControl.configKey} / ${SETTINGS.rateControl.envVar}: ${why}, got ${JSON.stringify(raw)}`);
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch {
+    throw fail("must be a JSON object");
+  }
+  if (!parsed || typeof parsed !== "object" || Array.isArray(parsed)) throw fail("must be a JSON object");
+  const overrides: Partial<Record<keyof RateControl, number>> = {};
+  for (const [key, value] of Object.entries(parsed)) {
+    if (!Object.hasOwn(RATE_CONTROL, key))
+      throw fail(`unknown parameter "${key}" (known: ${Object.keys(RATE_CONTROL).join(", ")})`);
+    if (typeof value !== "number" || !Number.isFinite(value) || value < 0)
+      throw fail(`"${key}" must be a non-negative number`);
+    overrides[key as keyof RateControl] = value;
+  }
+  return overrides;
+}
+
 /** The user API chosen (`travelperk:userApi`); needs no credential, so `check` can ask it. */
 export function resolveUserApi(env: NodeJS.ProcessEnv = process.env): UserApiKind {
   const raw = read(SETTINGS.userApi, env)?.trim().toLowerCase() ?? "rest";
@@ -198,5 +230,6 @@ export function resolveSettings(env: NodeJS.ProcessEnv = process.env): ResolvedS
       read(SETTINGS.maxRequestsPerSecond, env) === undefined
         ? undefined
         : readNumber(SETTINGS.maxRequestsPerSecond, env, 0) || undefined,
+    rateControl: readRateControl(env),
   };
 }

@@ -8,9 +8,9 @@ import axiosRetry from "axios-retry";
 import { z } from "zod";
 import { resolveSettings, type Credentials, type ResolvedSettings } from "../config";
 import { MalformedResponseError, toTravelPerkError, type RequestContext } from "./errors";
-import { isRetryable, retryDelayMs } from "./retry";
+import { isRetryable, retryDelayMs, serverRequestedDelayMs } from "./retry";
 import { currentRun } from "./run";
-import { RequestScheduler } from "./scheduler";
+import { RequestScheduler, type Outcome } from "./scheduler";
 import { packageVersion } from "../version";
 
 /** Which API a request goes to: the REST base URL (`apiUrl`) or the SCIM base URL (`scimUrl`). */
@@ -47,16 +47,21 @@ function authorization(credentials: Credentials): string {
   return credentials.kind === "accessToken" ? `Bearer ${credentials.token}` : `ApiKey ${credentials.key}`;
 }
 
-const isRateLimited = (outcome: unknown): boolean => isAxiosError(outcome) && outcome.response?.status === 429;
+/** A 429, and the wait it asked for: the scheduler holds the request (retries are not spent). */
+function rateLimitOutcome(outcome: unknown): Outcome {
+  if (!isAxiosError(outcome) || outcome.response?.status !== 429) return { rateLimited: false };
+  return { rateLimited: true, serverDelayMs: serverRequestedDelayMs(outcome) };
+}
 
 function createClient(settings: ResolvedSettings, key: string): Client {
   const scheduler = new RequestScheduler({
     maxConcurrent: settings.maxConcurrentRequests,
     maxPerSecond: settings.maxRequestsPerSecond,
+    control: settings.rateControl,
   });
   // Every attempt, retries included, passes the scheduler: the transport is wrapped, not the call.
   const transport = axios.getAdapter(axios.defaults.adapter);
-  const scheduled: AxiosAdapter = (config) => scheduler.run(() => transport(config), isRateLimited);
+  const scheduled: AxiosAdapter = (config) => scheduler.run(() => transport(config), rateLimitOutcome);
   const http = axios.create({
     adapter: scheduled,
     baseURL: settings.apiUrl,
@@ -93,6 +98,7 @@ function current(): Client {
     settings.requestTimeoutMs,
     settings.maxConcurrentRequests,
     settings.maxRequestsPerSecond,
+    settings.rateControl,
   ]);
   if (!client || client.key !== key) {
     const fresh = createClient(settings, key);

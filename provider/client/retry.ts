@@ -2,7 +2,9 @@
  * The retry policy: which failures are retried and how long to wait. axios-retry drives the loop;
  * this module only decides.
  *
- * - 429 means the request was not processed, so it is retried whatever the method.
+ * - 429 means the request was not processed. The scheduler (scheduler.ts) holds and re-sends it
+ *   without spending these retries; only a 429 it gave up on reaches this policy, and is retried
+ *   whatever the method.
  * - 5xx and lost connections are retried only for requests that are safe to repeat: GET, PATCH,
  *   DELETE, and POSTs the caller marks idempotent (adding a group member: a repeat answers 409).
  *   `POST /users` is never blindly repeated; the create path looks the e-mail up instead.

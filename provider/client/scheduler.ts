@@ -1,182 +1,528 @@
 /**
- * One request scheduler per provider process, shared by every resource: a concurrency cap and a pace
- * that finds the API's unpublished rate limit.
+ * One request scheduler per run, shared by every resource: a concurrency cap, and a pace that finds
+ * the API's unpublished rate limit, whatever its shape. The design, in the order it acts:
  *
- * TravelPerk does not publish its limits and does not promise Retry-After, so the pace is learned:
- * it starts fast; when a 429 arrives the accepted rate of the last second is, by definition, about
- * the limit, so the pace drops to just above it (a few 429s a second keep the limit saturated without
- * wasting many requests); a second without 429 raises the pace again (additive increase), in case the
- * limit was higher. An optional fixed cap (`travelperk:maxRequestsPerSecond`) bounds it all.
+ * 1. Server hints. A 429 with `Retry-After` or a reset header (RFC 9110 §10.2.3; the IETF RateLimit
+ *    fields) pauses every request until then; that moment is an exact window opening.
+ * 2. Windows, learned from when 429s start and stop. `closeAfter` 429s in a row (no acceptance
+ *    between) close a window: nothing leaves but one probe at a time, at the predicted opening
+ *    (openings.ts: a phase-locked or a relative window model) or, while nothing is predicted, at
+ *    growing gaps (exponential backoff). The first accepted probe is the opening; the requests the
+ *    window accepted are its budget. Once two windows agree on a budget, each window is sent exactly
+ *    its budget as it opens (one more now and then, in case it grew), and the next opening is waited
+ *    for without a 429.
+ * 3. A refilling bucket. When a re-opened window accepts far less than the first (a token bucket
+ *    refills continuously, a window all at once), the limiter is mirrored as a token bucket (GCRA)
+ *    whose rate is the accepted rate measured while the limit was binding, probed upwards while
+ *    quiet (BBR's idea: the delivery rate at saturation is the bottleneck rate).
+ *
+ * A 429 that none of this explains (isolated among acceptances: not about our pace) changes no
+ * pace: that request alone backs off (full jitter) and is sent again. Requests the scheduler holds,
+ * and 429s it absorbs, do not spend the retries of the retry policy; after `maxRateLimitedAttempts`
+ * the 429 reaches the caller. Parameters: RATE_CONTROL; `travelperk:rateControl` overrides them.
  */
+import { type Opening, type Prediction, indexOfOpening, predictOpening } from "./openings";
+
+/** The parameters of the pace, named and documented; each can be overridden (`travelperk:rateControl`). */
+export const RATE_CONTROL = {
+  /** 429 answers in a row (no acceptance between) that close a window; fewer are noise. */
+  closeAfter: 3,
+  /** Beyond the common periods (up to an hour), probes at growing gaps: the first this long, ms... */
+  firstProbeMs: 25,
+  /** ...and each later gap this many times the previous one. */
+  probeGrowth: 1.5,
+  /** A predicted opening known to within max(ms, share of the window) is sent to at its latest bound. */
+  openingToleranceMs: 10,
+  openingToleranceShare: 0.03,
+  /** Sent this long after a predicted or hinted opening, for clock and transit differences, ms. */
+  openingMarginMs: 5,
+  /** Two window budgets within this share of each other confirm the window model. */
+  budgetAgreement: 0.25,
+  /** Every this many windows of a confirmed model, one request beyond the budget. */
+  budgetProbeEvery: 4,
+  /** A re-opened window accepting less than this share of the first one: a refilling bucket. */
+  bucketShare: 0.5,
+  /** Bucket mirror: the measured rate is used times this (a little under, so 429s stay rare)... */
+  bucketRateGain: 0.98,
+  /** ...and raised by this share per quiet second, in case the limit is higher. */
+  bucketProbeUp: 0.1,
+  /** 429s of one request absorbed by the scheduler before it gives the answer to the caller. */
+  maxRateLimitedAttempts: 60,
+  /** The backoff of a request whose 429 is not explained by a limit: full jitter from this base, ms... */
+  backoffBaseMs: 50,
+  /** ...capped at this, ms. */
+  backoffMaxMs: 5_000,
+  /** Cap of a wait a server hint asks for, ms. */
+  maxServerDelayMs: 120_000,
+};
+
+export type RateControl = typeof RATE_CONTROL;
 
 export interface SchedulerOptions {
   /** Requests in flight at once. */
   maxConcurrent: number;
   /** A fixed ceiling of requests per second; undefined = learn the limit only. */
   maxPerSecond?: number;
-  /** The pace before the first 429, in requests per second. */
-  initialRate?: number;
+  /** Overrides of RATE_CONTROL. */
+  control?: Partial<RateControl>;
   now?: () => number;
   sleep?: (ms: number) => Promise<void>;
+  random?: () => number;
 }
 
-/** How the pace reacts, in one place. */
-export const PACE = {
-  initialRate: 200,
-  minRate: 0.5,
-  /** After 429s, pace at this multiple of the rate the API accepted in the window. */
-  aboveAccepted: 1.05,
-  /** A window whose 429 share stays within this margin of the tolerated share raises the pace by `increase`. */
-  margin: 0.05,
-  increase: 0.1,
-  windowMs: 1000,
-  /** A window needs this many answers before it says anything. */
-  minSamples: 4,
-  /** Judging whether a slow-down helped needs this many answers in each window, and a real slow-down. */
-  judgeSamples: 20,
-  /** Never tolerate more 429s than this share as noise. */
-  maxToleratedShare: 0.5,
-  /** A slow-down never goes below this share of the best rate accepted in a whole window (which decays). */
-  floorOfBest: 0.5,
-  bestDecay: 0.95,
-  judgeSlowDown: 0.8,
-};
+/** What the scheduler needs to know of an attempt's outcome. */
+export interface Outcome {
+  rateLimited: boolean;
+  /** The wait a 429 asked for (Retry-After or a reset header), ms. */
+  serverDelayMs?: number;
+}
 
-interface Window {
-  start: number;
-  accepted: number;
-  limited: number;
-  sent: number;
+interface Ticket {
+  sentAt: number;
+  window: number;
+  probe: boolean;
+  /** Sent while nothing was held: its answer says how noisy 429s are. */
+  open: boolean;
+}
+
+type Phase = "open" | "suspect" | "closed";
+
+/** The weight of one answer in the noise estimate (an EWMA over about 20 answers). */
+const NOISE_WEIGHT = 0.05;
+/** Above this share of 429s without a limit, a first 429 holds nothing. */
+const SUSPECT_BELOW_NOISE = 0.1;
+
+/** The periods rate-limit windows commonly have, ms: probed first, before anything is known. */
+const COMMON_PERIODS_MS = [
+  100, 200, 250, 500, 1000, 2000, 5000, 10_000, 15_000, 20_000, 30_000, 60_000, 120_000, 300_000, 600_000, 900_000,
+  1_800_000, 3_600_000,
+];
+
+/**
+ * The next moment after `after` at which the first window would end if its period were a common
+ * one: one period after the first request (a window that starts with its first request), or, for
+ * periods of a second and more, the first multiple of the period on the clock after it (a window on
+ * clock boundaries). Undefined once every common period has been tried.
+ */
+function commonOpening(t0: number, after: number): number | undefined {
+  let best: number | undefined;
+  for (const period of COMMON_PERIODS_MS) {
+    const onClock = period >= 1000 ? Math.ceil((t0 + 1) / period) * period : Infinity;
+    for (const at of [t0 + period, onClock]) if (at > after && (best === undefined || at < best)) best = at;
+  }
+  return best;
 }
 
 export class RequestScheduler {
-  private inFlight = 0;
-  private readonly waiting: (() => void)[] = [];
-  private rate: number;
-  private gate: Promise<void> = Promise.resolve();
-  private lastSent = -Infinity;
-  private window: Window;
-  /** The 429 share that slowing down did not reduce: not about our pace, so tolerated. */
-  private toleratedShare = 0;
-  /** The last slow-down, to check in the next window whether it helped. */
-  private lastSlowDown:
-    { rateBefore: number; rateAfter: number; share: number; acceptedRate: number; answers: number } | undefined;
-  private slowedDownOnce = false;
-  /** The highest accepted rate of a whole window, decaying: random 429s cannot ratchet the pace below half of it. */
-  private bestAccepted = 0;
+  private readonly control: RateControl;
   private readonly now: () => number;
   private readonly sleep: (ms: number) => Promise<void>;
+  private readonly random: () => number;
+  private readonly queue: ((ticket: Ticket) => void)[] = [];
+  private inFlight = 0;
+  private timer: { at: number; handle: ReturnType<typeof setTimeout> } | undefined;
+  private lastSent = -Infinity;
+
+  private phase: Phase = "open";
+  private inARow = 0;
+  /** The share of 429s among answers to requests sent while open (EWMA): 429s of no limit at all. */
+  private noise = 0;
+  private noiseRun = 0;
+  /** The window in force closed on a lone 429 (nothing else was in flight): maybe noise. */
+  private weakClosing = false;
+  private refusedProbes = 0;
+  /** The send time of the latest 429 while open: a later-sent acceptance contradicts a weak closing. */
+  private closingSentAt = -Infinity;
+  /** Server hint: nothing leaves before this. */
+  private holdUntil = -Infinity;
+  // The closed phase: one probe at a time.
+  private probeInFlight = false;
+  private nextProbeAt = -Infinity;
+  private probeGap = 0;
+  private lastRefusedAt = -Infinity;
+  private prediction: Prediction | undefined;
+  // The window in force and what was learned of the earlier ones.
+  private t0: number | undefined;
+  private window = 0;
+  private windowSent = 0;
+  private windowAccepted = 0;
+  private readonly budgets: number[] = [];
+  private openings: Opening[] = [];
+  private confirmedBudget: number | undefined;
+  // The bucket mirror (GCRA), once the limiter is known to refill continuously.
+  private bucket: { rate: number; burst: number; tokens: number; at: number; quietSince: number } | undefined;
+  private readonly accepts: number[] = [];
+  /** Send times of the requests accepted or still in flight: our side of a sliding log. */
+  private readonly granted: number[] = [];
+  private windowFirstSent = -Infinity;
+  private mirrorPeriod: number | undefined;
+  /** The first closing: accepted rates are measured after it (the first burst says nothing of a rate). */
+  private firstClosedAt: number | undefined;
 
   /** Counters for benchmarks and logs. */
-  readonly stats = { sent: 0, rateLimited: 0, maxInFlight: 0 };
+  readonly stats = {
+    sent: 0,
+    rateLimited: 0,
+    absorbed: 0,
+    maxInFlight: 0,
+    windows: 0,
+    model: "none" as "none" | "window" | "bucket",
+    budget: undefined as number | undefined,
+    bucketRate: undefined as number | undefined,
+    period: undefined as number | undefined,
+  };
 
   constructor(private readonly options: SchedulerOptions) {
+    this.control = { ...RATE_CONTROL, ...options.control };
     this.now = options.now ?? Date.now;
     this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
-    this.rate = Math.min(options.initialRate ?? PACE.initialRate, options.maxPerSecond ?? Infinity);
-    this.window = { start: this.now(), accepted: 0, limited: 0, sent: 0 };
+    this.random = options.random ?? Math.random;
   }
 
-  /** The current pace, in requests per second. */
-  get currentRate(): number {
-    return this.rate;
-  }
-
-  /** Runs one request attempt under the cap and the pace; `isRateLimited` classifies its outcome. */
-  async run<T>(attempt: () => Promise<T>, isRateLimited: (outcome: unknown) => boolean): Promise<T> {
-    await this.acquire();
-    try {
-      const result = await attempt();
-      this.settle(isRateLimited(result));
-      return result;
-    } catch (error) {
-      this.settle(isRateLimited(error));
-      throw error;
-    } finally {
-      this.release();
+  /**
+   * Runs one request: waits for its turn, sends it, and sends it again after a 429 (holding it as
+   * the pace says, backing off where the 429 is not about pace) until it is answered otherwise.
+   */
+  async run<T>(attempt: () => Promise<T>, classify: (outcome: unknown) => Outcome): Promise<T> {
+    for (let limited = 0; ;) {
+      const ticket = await this.acquire();
+      let result: { ok: true; value: T } | { ok: false; error: unknown };
+      try {
+        result = { ok: true, value: await attempt() };
+      } catch (error) {
+        result = { ok: false, error };
+      }
+      const outcome = classify(result.ok ? result.value : result.error);
+      this.inFlight--;
+      const explained = this.settle(ticket, outcome);
+      this.pump();
+      if (!outcome.rateLimited || ++limited >= this.control.maxRateLimitedAttempts) {
+        if (result.ok) return result.value;
+        throw result.error;
+      }
+      this.stats.absorbed++;
+      if (!explained) await this.sleep(this.backoffMs(limited));
     }
   }
 
-  private async acquire(): Promise<void> {
-    while (this.inFlight >= this.options.maxConcurrent) {
-      await new Promise<void>((resolve) => this.waiting.push(resolve));
-    }
-    this.inFlight++;
-    this.stats.maxInFlight = Math.max(this.stats.maxInFlight, this.inFlight);
-    // Requests leave one at a time, 1/rate after the previous one, at the pace in force at their turn.
-    const turn = this.gate.then(async () => {
-      const wait = this.lastSent + 1000 / this.rate - this.now();
-      if (wait > 0) await this.sleep(wait);
-      this.lastSent = this.now();
+  private backoffMs(attempt: number): number {
+    const { backoffBaseMs, backoffMaxMs } = this.control;
+    return Math.floor(this.random() * Math.min(backoffMaxMs, backoffBaseMs * 2 ** (attempt - 1)));
+  }
+
+  private acquire(): Promise<Ticket> {
+    return new Promise((resolve) => {
+      this.queue.push(resolve);
+      this.pump();
     });
-    this.gate = turn;
-    await turn;
+  }
+
+  /** Starts every queued request that may leave now; otherwise wakes up when the next one may. */
+  private pump(): void {
+    while (this.queue.length && this.inFlight < this.options.maxConcurrent) {
+      const now = this.now();
+      const at = this.earliestSend(now);
+      if (at > now) {
+        if (Number.isFinite(at)) this.wakeAt(at);
+        return;
+      }
+      const resolve = this.queue.shift();
+      resolve?.(this.send(now));
+    }
+  }
+
+  private wakeAt(at: number): void {
+    if (this.timer && this.timer.at <= at) return;
+    if (this.timer) clearTimeout(this.timer.handle);
+    const delay = Math.max(0, at - this.now());
+    const handle = setTimeout(() => {
+      this.timer = undefined;
+      this.pump();
+    }, delay);
+    handle.unref();
+    this.timer = { at, handle };
+  }
+
+  /** The earliest time the next request may leave (Infinity: when an answer arrives). */
+  private earliestSend(now: number): number {
+    let at = Math.max(now, this.holdUntil);
+    if (this.options.maxPerSecond) at = Math.max(at, this.lastSent + 1000 / this.options.maxPerSecond);
+    if (this.phase === "suspect") return Infinity;
+    if (this.phase === "closed") return this.probeInFlight ? Infinity : Math.max(at, this.nextProbeAt);
+    if (this.bucket) return Math.max(at, this.bucketReadyAt(at));
+    at = Math.max(at, this.mirrorReadyAt());
+    if (this.confirmedBudget !== undefined && this.windowSent >= this.allowance()) {
+      this.close(now, true);
+      return this.probeInFlight ? Infinity : Math.max(at, this.nextProbeAt);
+    }
+    // Beyond the last budget of an unconfirmed window, one at a time: one 429 says it closed.
+    const lastBudget = this.budgets.at(-1);
+    const careful = lastBudget !== undefined && this.confirmedBudget === undefined && this.quiet();
+    if (careful && this.windowSent >= lastBudget && this.inFlight > 0) return Infinity;
+    return at;
+  }
+
+  /**
+   * A window's budget is also a sliding log on our side: no more than the budget granted within the
+   * period measured between openings. A sliding window frees its slots one by one, at the times
+   * the previous burst was accepted plus its period; a fixed window is never held back by it.
+   */
+  private mirrorReadyAt(): number {
+    const budget = this.confirmedBudget ?? Math.max(0, ...this.budgets);
+    if (this.mirrorPeriod === undefined || budget < 1 || this.granted.length < budget) return -Infinity;
+    return this.granted[this.granted.length - budget] + this.mirrorPeriod + this.control.openingMarginMs;
+  }
+
+  private allowance(): number {
+    const budget = this.confirmedBudget ?? Infinity;
+    const probing = this.window % this.control.budgetProbeEvery === 0;
+    return probing ? budget + 1 : budget;
+  }
+
+  private send(now: number): Ticket {
+    if (this.t0 === undefined) {
+      this.t0 = now;
+      this.windowFirstSent = now;
+    }
+    this.lastSent = now;
+    this.inFlight++;
     this.stats.sent++;
-    this.window.sent++;
-  }
-
-  private release(): void {
-    this.inFlight--;
-    this.waiting.shift()?.();
-  }
-
-  private settle(rateLimited: boolean): void {
-    if (rateLimited) {
-      this.stats.rateLimited++;
-      this.window.limited++;
-    } else {
-      this.window.accepted++;
+    this.stats.maxInFlight = Math.max(this.stats.maxInFlight, this.inFlight);
+    this.windowSent++;
+    this.granted.push(now);
+    if (this.granted.length > 4096) this.granted.splice(0, 2048);
+    if (this.bucket) {
+      this.refill(now);
+      this.bucket.tokens -= 1;
     }
+    const probe = this.phase === "closed";
+    if (probe) this.probeInFlight = true;
+    return { sentAt: now, window: this.window, probe, open: this.phase === "open" && !this.bucket };
+  }
+
+  /** Learns from one answer; true when a 429 is explained by a limit (the request just waits its turn). */
+  private settle(ticket: Ticket, outcome: Outcome): boolean {
     const now = this.now();
-    const elapsed = now - this.window.start;
-    // A window closes after windowMs; when most answers are 429s it closes after a tenth of that, so
-    // a pace far above the limit (the fast start) comes down before retries run out.
-    const { accepted, limited } = this.window;
-    const early =
-      limited >= PACE.minSamples && (limited > accepted || !this.slowedDownOnce) && elapsed >= PACE.windowMs / 10;
-    if ((elapsed < PACE.windowMs && !early) || this.window.accepted + this.window.limited < PACE.minSamples) return;
-    this.adjust(this.window, elapsed, elapsed >= PACE.windowMs);
-    this.window = { start: now, accepted: 0, limited: 0, sent: 0 };
+    if (ticket.probe) this.probeInFlight = false;
+    if (!outcome.rateLimited) {
+      // A run of 429s that an acceptance ends before it closed a window was noise: learn its share.
+      if (ticket.open) {
+        for (; this.noiseRun > 0; this.noiseRun--) this.noise += NOISE_WEIGHT * (1 - this.noise);
+        this.noise += NOISE_WEIGHT * (0 - this.noise);
+      }
+      this.noiseRun = 0;
+      this.inARow = 0;
+      this.accepts.push(ticket.sentAt);
+      if (this.accepts.length > 4096) this.accepts.splice(0, 2048);
+      if (this.phase === "closed" && ticket.probe) this.opened(ticket, now);
+      else if (this.phase === "closed" && this.weakClosing && ticket.sentAt > this.closingSentAt) {
+        // Sent after the 429 that closed the window, and accepted: that 429 was noise. Open again.
+        this.phase = "open";
+        this.stats.windows--;
+        this.windowAccepted++;
+      } else if (ticket.window === this.window) this.windowAccepted++;
+      if (this.phase === "suspect") this.phase = "open";
+      return false;
+    }
+    this.stats.rateLimited++;
+    this.inARow++;
+    const at = this.granted.lastIndexOf(ticket.sentAt);
+    if (at >= 0) this.granted.splice(at, 1);
+    if (ticket.open) this.noiseRun++;
+    this.lastRefusedAt = Math.max(this.lastRefusedAt, ticket.sentAt);
+    if (outcome.serverDelayMs !== undefined) {
+      const until = now + Math.min(outcome.serverDelayMs, this.control.maxServerDelayMs);
+      this.holdUntil = Math.max(this.holdUntil, until);
+      if (this.phase !== "closed") this.close(now, false);
+      this.nextProbeAt = this.holdUntil + this.control.openingMarginMs;
+      return true;
+    }
+    if (this.phase === "closed") {
+      if (ticket.probe) {
+        this.refusedProbes++;
+        this.scheduleProbe(now);
+      }
+      return true;
+    }
+    if (this.bucket) {
+      // The mirror was ahead of the server: start from empty at the rate measured while binding.
+      this.bucket.rate = Math.max(0.1, this.measuredRate(now) * this.control.bucketRateGain);
+      this.bucket.tokens = 0;
+      this.bucket.at = now;
+      this.bucket.quietSince = now;
+      return true;
+    }
+    const pastBudget = this.windowSent > (this.confirmedBudget ?? Infinity);
+    if (pastBudget || this.inARow >= this.closeAfter()) {
+      this.close(now, false);
+      return true;
+    }
+    this.closingSentAt = ticket.sentAt;
+    // A first 429 holds new requests until an answer in flight says whether it closed, unless 429s
+    // come often without a limit (then holding on each would only slow everything down).
+    if (this.quiet()) this.phase = "suspect";
+    else if (this.confirmedBudget !== undefined) this.forgetModel();
+    if (this.inFlight === 0 && this.quiet()) {
+      // Nothing else in flight can tell whether the limit closed: treat it as closed, probe soon.
+      this.close(now, false, true);
+      return true;
+    }
+    return false;
   }
 
-  /** Once per window: slow down to the accepted rate, undo a slow-down that did not help, or speed up. */
-  private adjust(window: Window, elapsed: number, full: boolean): void {
-    const answers = window.accepted + window.limited;
-    const share = window.limited / answers;
-    const acceptedRate = (window.accepted * 1000) / elapsed;
-    const previous = this.lastSlowDown;
-    this.lastSlowDown = undefined;
-    if (full) this.bestAccepted = Math.max(this.bestAccepted * PACE.bestDecay, acceptedRate);
-    // A real limit keeps accepting about as much after a slow-down, with fewer 429s. If instead fewer
-    // requests got through and the 429 share stayed, the 429s are not about our pace: undo, tolerate.
-    const judgeable = previous !== undefined && answers >= PACE.judgeSamples && previous.answers >= PACE.judgeSamples;
-    if (
-      judgeable &&
-      previous.rateAfter <= previous.rateBefore * PACE.judgeSlowDown &&
-      share > 0 &&
-      share >= previous.share * 0.8 &&
-      acceptedRate <= previous.acceptedRate * 0.9
-    ) {
-      this.rate = this.capped(previous.rateBefore);
-      this.toleratedShare = Math.min(share, PACE.maxToleratedShare);
+  /** The window in force is closed (by 429s, or because its known budget was sent). */
+  private close(now: number, expected: boolean, weak = false): void {
+    this.phase = "closed";
+    this.weakClosing = weak;
+    this.refusedProbes = 0;
+    this.noiseRun = 0; // those 429s were the limit
+    this.firstClosedAt ??= now;
+    this.stats.windows++;
+    this.prediction = predictOpening(this.t0 ?? now, this.openings);
+    this.probeGap = 0;
+    this.scheduleProbe(now, expected);
+  }
+
+  /** When the next probe leaves: inside the predicted interval (forward bisection), at its end, or by backoff. */
+  private scheduleProbe(now: number, first = false): void {
+    const { firstProbeMs, probeGrowth, openingMarginMs } = this.control;
+    const prediction = this.prediction;
+    const last = this.openings.at(-1);
+    // Without an upper bound yet, the guess is that windows open at whole periods from the first request.
+    const hi =
+      prediction && last && this.t0 !== undefined && !Number.isFinite(prediction.hi)
+        ? this.t0 + ((last.index + 1) * (last.hi - this.t0)) / last.index
+        : prediction?.hi;
+    if (prediction && hi !== undefined && Number.isFinite(hi) && this.lastRefusedAt < hi) {
+      const lo = Math.max(prediction.lo, this.lastRefusedAt, first ? -Infinity : now);
+      const width = hi - lo;
+      const period = this.periodEstimate();
+      const tolerance = Math.max(this.control.openingToleranceMs, this.control.openingToleranceShare * period);
+      this.nextProbeAt = width <= tolerance ? hi + openingMarginMs : lo + width / 2;
       return;
     }
-    if (share > this.toleratedShare + PACE.margin) {
-      const rateBefore = this.rate;
-      const floor = Math.max(PACE.minRate, this.bestAccepted * PACE.floorOfBest);
-      this.rate = this.capped(Math.max(floor, Math.min(this.rate, acceptedRate * PACE.aboveAccepted)));
-      // The first slow-down may measure a burst the API allowed once; it is not judged.
-      if (this.slowedDownOnce) this.lastSlowDown = { rateBefore, rateAfter: this.rate, share, acceptedRate, answers };
-      this.slowedDownOnce = true;
+    // A weak closing is first probed soon, twice: noise would be accepted at once.
+    // The common periods are a prior for a limiter that is alone in answering 429s.
+    const confirmed = (!this.weakClosing || this.refusedProbes >= 2) && this.quiet();
+    if (!prediction && this.t0 !== undefined && confirmed) {
+      const candidate = commonOpening(this.t0, Math.max(now, this.lastRefusedAt));
+      if (candidate !== undefined) {
+        // The first request's own transit opened the window a little after we sent it.
+        const margin = Math.max(openingMarginMs, this.control.openingToleranceShare * (candidate - this.t0));
+        this.nextProbeAt = candidate + margin;
+        return;
+      }
+    }
+    this.probeGap = this.probeGap ? this.probeGap * probeGrowth : firstProbeMs;
+    this.nextProbeAt = now + this.probeGap;
+  }
+
+  private periodEstimate(): number {
+    const last = this.openings.at(-1);
+    if (!last || this.t0 === undefined) return 0;
+    return (last.hi - this.t0) / Math.max(1, last.index);
+  }
+
+  /**
+   * 429s in a row that close a window: `closeAfter`, or more where 429s come without a limit (so
+   * that a run of noise closes one less than once in a thousand), never more than can be in flight.
+   */
+  private closeAfter(): number {
+    const { closeAfter } = this.control;
+    const byNoise = this.noise > 0 ? Math.ceil(Math.log(0.001) / Math.log(Math.min(this.noise, 0.9))) : 0;
+    return Math.max(closeAfter, Math.min(byNoise, this.options.maxConcurrent));
+  }
+
+  /** The first acceptance after a closing: a window opened. */
+  private opened(ticket: Ticket, now: number): void {
+    const budget = this.windowAccepted;
+    this.budgets.push(budget);
+    const lo = this.lastRefusedAt < ticket.sentAt ? this.lastRefusedAt : -Infinity;
+    const t0 = this.t0 ?? ticket.sentAt;
+    const index = indexOfOpening(t0, this.openings, lo, ticket.sentAt);
+    this.openings.push({ index, lo, hi: ticket.sentAt });
+    if (this.openings.length > 12) this.openings = this.openings.slice(-12);
+    if (!predictOpening(t0, this.openings)) this.openings = this.openings.slice(-1);
+    // The period of the sliding log: from the first send of the window that closed to this opening.
+    const period = ticket.sentAt - this.windowFirstSent;
+    if (period > 0) this.mirrorPeriod = Math.min(this.mirrorPeriod ?? Infinity, period);
+    this.stats.period = this.mirrorPeriod;
+    this.windowFirstSent = ticket.sentAt;
+    this.window = index;
+    this.windowSent = 1;
+    this.windowAccepted = 1;
+    this.phase = "open";
+    this.inARow = 0;
+    this.lastRefusedAt = -Infinity;
+    this.learnModel(now);
+  }
+
+  private learnModel(now: number): void {
+    const [first, ...later] = this.budgets;
+    if (this.budgets.length === 0 || this.bucket !== undefined) return;
+    const latest = later.at(-1);
+    // Where 429s come anyway, budgets and openings say nothing of a limit: no model.
+    if (!this.quiet()) {
+      this.forgetModel();
       return;
     }
-    // A whole quiet window in which the pace was actually used: probe upwards.
-    if (full && (window.sent * 1000) / elapsed >= this.rate * 0.8) {
-      this.rate = this.capped(this.rate * (1 + PACE.increase));
+    if (latest !== undefined && this.confirmedBudget === undefined && latest < first * this.control.bucketShare) {
+      // Re-opened far smaller than the first window: a bucket that refills, not a window.
+      const burst = first;
+      this.bucket = { rate: Math.max(0.1, this.measuredRate(now)), burst, tokens: 0, at: now, quietSince: now };
+      this.stats.model = "bucket";
+      this.stats.bucketRate = this.bucket.rate;
+      return;
+    }
+    // The first window may have been entered part-way: budgets agree among the later ones.
+    const pair: (number | undefined)[] = later.length >= 2 ? later.slice(-2) : [first, latest];
+    const [a, b] = pair;
+    if (a !== undefined && b !== undefined && Math.abs(a - b) <= this.control.budgetAgreement * Math.max(a, b)) {
+      this.confirmedBudget = Math.max(a, b);
+      this.stats.model = "window";
+      this.stats.budget = this.confirmedBudget;
+    } else if (this.confirmedBudget !== undefined && latest !== undefined) {
+      this.confirmedBudget = latest;
     }
   }
 
-  private capped(rate: number): number {
-    return Math.min(rate, this.options.maxPerSecond ?? Infinity);
+  /** 429s come rarely without a limit: what they say of one can be believed. */
+  private quiet(): boolean {
+    return this.noise < SUSPECT_BELOW_NOISE;
+  }
+
+  private forgetModel(): void {
+    this.confirmedBudget = undefined;
+    this.mirrorPeriod = undefined;
+    this.bucket = undefined;
+    this.budgets.length = 0;
+    this.openings = [];
+    this.stats.model = "none";
+  }
+
+  /** Accepted requests per second over the last two seconds, and since the first closing. */
+  private measuredRate(now: number): number {
+    const since = Math.max(now - 2000, this.firstClosedAt ?? this.t0 ?? now);
+    const count = this.accepts.filter((t) => t > since).length;
+    return (count * 1000) / Math.max(1, now - since);
+  }
+
+  private refill(now: number): void {
+    const bucket = this.bucket;
+    if (!bucket) return;
+    if (now - bucket.quietSince >= 1000) {
+      bucket.rate *= 1 + this.control.bucketProbeUp;
+      bucket.quietSince = now;
+    }
+    bucket.tokens = Math.min(bucket.burst, bucket.tokens + ((now - bucket.at) / 1000) * bucket.rate);
+    bucket.at = now;
+    this.stats.bucketRate = bucket.rate;
+  }
+
+  private bucketReadyAt(now: number): number {
+    this.refill(now);
+    const bucket = this.bucket;
+    if (!bucket) return now;
+    return bucket.tokens >= 1 ? now : now + ((1 - bucket.tokens) / bucket.rate) * 1000;
   }
 }
