@@ -10,6 +10,16 @@
  * writes every raw number as JSON. It never asserts a time. Progress goes to stderr.
  *
  *   npm run bench -- --sizes 200,1000 --rate-limit 50 --out bench/results.json [--skip-throttled] [--skip-floor]
+ *
+ * With --limiters it runs the limiter rows instead (and only them: the size options do not apply and are
+ * refused): for each limiter shape of scripts/bench-limiters.ts, a real `up` of N people against a fresh
+ * sandbox started with that limit (the provider is not told), reporting requests, accepted requests,
+ * 429s, the span of the sandbox's request log, the floor the limit sets, span ÷ floor and whether the
+ * target is met; plus the same up with 30 % random 429s (vs. without) and with no limit at all (vs. the
+ * engine's floor). N is 100 (--limiter-people) for the per-second rows and ≈ 300 requests' worth for the
+ * per-minute row, which alone takes over 2 minutes; the whole run takes several minutes.
+ *
+ *   npm run bench -- --limiters [--limiter-people 100] [--out bench/results.json] [--retry-base-delay-ms MS]
  */
 import { execFile, execFileSync } from "child_process";
 import * as fs from "fs";
@@ -25,6 +35,14 @@ import type { TeamIds } from "../examples/team/program";
 import type { TeamMember } from "../examples/team/team";
 import type * as Runner from "../provider/runner";
 import { startSandbox, type LoggedRequest, type SandboxOptions, type SandboxServer } from "../sandbox/server";
+import {
+  LIMITER_SHAPES,
+  limiterReport,
+  perMinutePeople,
+  runLimiters,
+  type LimiterBench,
+  type LimiterRow,
+} from "./bench-limiters";
 import { installPackedPackage } from "./pack-install";
 
 const ROOT = path.resolve(__dirname, "../..");
@@ -52,7 +70,13 @@ interface Options {
   skipFloor: boolean;
   /** `travelperk:retryBaseDelayMs`; undefined leaves the provider's default (500 ms). */
   retryBaseDelayMs?: number;
+  /** --limiters: run the limiter rows only, the per-second ones with `limiterPeople` people. */
+  limiters: boolean;
+  limiterPeople: number;
 }
+
+/** The issue's scenario: "a 100-person up". */
+const LIMITER_PEOPLE = 100;
 
 function positiveInteger(name: string, raw: string): number {
   const value = Number(raw);
@@ -63,15 +87,25 @@ function positiveInteger(name: string, raw: string): number {
 function parseOptions(): Options {
   const { values } = parseArgs({
     options: {
-      sizes: { type: "string", default: "200,1000" },
-      "rate-limit": { type: "string", default: "50" },
+      sizes: { type: "string" },
+      "rate-limit": { type: "string" },
       out: { type: "string", default: "bench/results.json" },
-      "skip-throttled": { type: "boolean", default: false },
-      "skip-floor": { type: "boolean", default: false },
+      "skip-throttled": { type: "boolean" },
+      "skip-floor": { type: "boolean" },
       "retry-base-delay-ms": { type: "string" },
+      limiters: { type: "boolean", default: false },
+      "limiter-people": { type: "string" },
     },
   });
-  const sizes = values.sizes
+  const sizeOptions = (["sizes", "rate-limit", "skip-throttled", "skip-floor"] as const).filter(
+    (k) => values[k] !== undefined,
+  );
+  if (values.limiters && sizeOptions.length)
+    throw new Error(
+      `--limiters runs the limiter rows only: ${sizeOptions.map((k) => `--${k}`).join(", ")} do not apply`,
+    );
+  if (!values.limiters && values["limiter-people"] !== undefined) throw new Error("--limiter-people needs --limiters");
+  const sizes = (values.sizes ?? "200,1000")
     .split(",")
     .map((s) => s.trim())
     .filter((s) => s !== "")
@@ -80,11 +114,13 @@ function parseOptions(): Options {
   const retry = values["retry-base-delay-ms"];
   return {
     sizes: [...new Set(sizes)].sort((a, b) => a - b),
-    rateLimit: positiveInteger("rate-limit", values["rate-limit"]),
+    rateLimit: positiveInteger("rate-limit", values["rate-limit"] ?? "50"),
     out: path.resolve(values.out),
-    skipThrottled: values["skip-throttled"],
-    skipFloor: values["skip-floor"],
+    skipThrottled: values["skip-throttled"] ?? false,
+    skipFloor: values["skip-floor"] ?? false,
     retryBaseDelayMs: retry === undefined ? undefined : positiveInteger("retry-base-delay-ms", retry),
+    limiters: values.limiters,
+    limiterPeople: positiveInteger("limiter-people", values["limiter-people"] ?? String(LIMITER_PEOPLE)),
   };
 }
 
@@ -587,6 +623,35 @@ async function benchSize(env: Env, n: number): Promise<SizeResult> {
   return result;
 }
 
+// ---- the limiter rows (--limiters) ----------------------------------------------------------------
+
+/** The limiter rows' runs: each an `up` like the throttled one (oursTarget + measure), on a fresh sandbox. */
+function limiterBench(env: Env): LimiterBench<Measurement> {
+  return {
+    up: async (key, label, n, sandboxOptions) => {
+      const target = await oursTarget(env, n, `limiter-${key}-${String(n)}`, sandboxOptions);
+      try {
+        const up = await measure(target, "up", label);
+        return { up, log: [...(target.sandbox?.requests ?? [])] };
+      } finally {
+        await target.sandbox?.stop();
+      }
+    },
+    floorUp: (n) => measure(floorTarget(env, n, `floor-limiters-${String(n)}`), "up", "floor up"),
+    progress,
+  };
+}
+
+/** The seeded groups of a fresh sandbox: each is listed once by an up, so they count towards its requests. */
+async function seededGroupCount(): Promise<number> {
+  const sandbox = await startSandbox();
+  try {
+    return sandbox.listGroups().length;
+  } finally {
+    await sandbox.stop();
+  }
+}
+
 // ---- report ---------------------------------------------------------------------------------------
 
 const seconds = (ms: number | undefined) => (ms === undefined ? "—" : (ms / 1000).toFixed(1));
@@ -792,50 +857,82 @@ async function main(): Promise<void> {
   );
 
   const sizes: SizeResult[] = [];
+  let limiters: LimiterRow<Measurement>[] | undefined;
+  let minutePeople: number | undefined;
   try {
-    for (const n of options.sizes) {
-      progress(`=== N=${String(n)} ===`);
-      sizes.push(await benchSize(env, n));
-    }
+    if (options.limiters) {
+      minutePeople = perMinutePeople(await seededGroupCount());
+      progress(
+        `limiter rows: N=${String(options.limiterPeople)} for the per-second rows, N=${String(minutePeople)} ` +
+          "(≈ 300 requests) for the per-minute row; several minutes in all",
+      );
+      limiters = await runLimiters(limiterBench(env), options.limiterPeople, minutePeople);
+    } else
+      for (const n of options.sizes) {
+        progress(`=== N=${String(n)} ===`);
+        sizes.push(await benchSize(env, n));
+      }
   } finally {
     fs.rmSync(scratch, { recursive: true, force: true });
   }
 
-  const table = report(sizes, options);
+  const table = limiters ? limiterReport(limiters) : report(sizes, options);
+  const machine = {
+    cpus: os.cpus().length,
+    cpuModel: os.cpus()[0]?.model,
+    totalMemoryMb: Math.round(os.totalmem() / 2 ** 20),
+    platform: `${os.platform()} ${os.release()} ${os.arch()}`,
+    node: process.version,
+    pulumi: pulumiVersion,
+    pulumiSdk: sdkVersion,
+    loadAverageAtStart: startLoad,
+    loadAverageAtEnd: os.loadavg(),
+  };
+  const provider = {
+    retryBaseDelayMs: options.retryBaseDelayMs ?? "provider default (500)",
+    maxRetries: "provider default (8)",
+    maxConcurrentRequests: "provider default (8)",
+    maxRequestsPerSecond: "provider default (none: learned from 429s)",
+  };
+  const settings = limiters
+    ? {
+        mode: "limiters",
+        people: options.limiterPeople,
+        perMinutePeople: minutePeople,
+        shapes: LIMITER_SHAPES.map(({ key, label, sandbox, floorFormula, maxRatio }) => ({
+          key,
+          label,
+          sandbox,
+          floorFormula,
+          maxRatio,
+        })),
+        sandbox: "in-process, 127.0.0.1, no latency; a fresh one per up, started with the row's options",
+        checkpoints: "on (the CLI's default)",
+        provider,
+        engineParallel: env.parallelDefault ?? "CLI default",
+        resourcesPerPerson: RESOURCES_PER_PERSON,
+        environmentCleared: clearedEnv,
+      }
+    : {
+        sizes: options.sizes,
+        rateLimit: options.rateLimit,
+        skipThrottled: options.skipThrottled,
+        skipFloor: options.skipFloor,
+        sandbox: "in-process, 127.0.0.1, no latency, no faults; a fresh one per run of our program",
+        provider,
+        engineParallel: env.parallelDefault ?? "CLI default",
+        resourcesPerPerson: RESOURCES_PER_PERSON,
+        floor:
+          "per person a no-op dynamic resource and two that take its id (same graph as ours), provider serialized by value",
+        environmentCleared: clearedEnv,
+        pollIntervalMs: POLL_MS,
+      };
   const results = {
     startedAt: started.toISOString(),
     totalWallMs: performance.now() - wallStart,
-    machine: {
-      cpus: os.cpus().length,
-      cpuModel: os.cpus()[0]?.model,
-      totalMemoryMb: Math.round(os.totalmem() / 2 ** 20),
-      platform: `${os.platform()} ${os.release()} ${os.arch()}`,
-      node: process.version,
-      pulumi: pulumiVersion,
-      pulumiSdk: sdkVersion,
-      loadAverageAtStart: startLoad,
-      loadAverageAtEnd: os.loadavg(),
-    },
-    settings: {
-      sizes: options.sizes,
-      rateLimit: options.rateLimit,
-      skipThrottled: options.skipThrottled,
-      skipFloor: options.skipFloor,
-      sandbox: "in-process, 127.0.0.1, no latency, no faults; a fresh one per run of our program",
-      provider: {
-        retryBaseDelayMs: options.retryBaseDelayMs ?? "provider default (500)",
-        maxRetries: "provider default (8)",
-        maxConcurrentRequests: "provider default (8)",
-        maxRequestsPerSecond: "provider default (none: learned from 429s)",
-      },
-      engineParallel: env.parallelDefault ?? "CLI default",
-      resourcesPerPerson: RESOURCES_PER_PERSON,
-      floor:
-        "per person a no-op dynamic resource and two that take its id (same graph as ours), provider serialized by value",
-      environmentCleared: clearedEnv,
-      pollIntervalMs: POLL_MS,
-    },
-    sizes,
+    machine,
+    settings,
+    ...(limiters ? { limiters } : { sizes }),
   };
   fs.mkdirSync(path.dirname(options.out), { recursive: true });
   fs.writeFileSync(options.out, JSON.stringify(results, null, 2) + "\n");
