@@ -73,6 +73,19 @@ export class Limiter {
     this.now = options.now ?? Date.now;
   }
 
+  /**
+   * The shortest span (ms, first to last request) in which this limit can accept `accepted`
+   * requests, its first window opening at the first request: a window's (⌈accepted ÷ budget⌉ − 1) ×
+   * period, plus up to a second per window boundary when 429s say Retry-After in whole seconds
+   * (`wholeSecondHints`); a bucket's (accepted − burst) ÷ rate. 0 when unlimited.
+   */
+  floorMs(accepted: number, wholeSecondHints = false): number {
+    if (!this.limited) return 0;
+    if (this.window === "bucket") return (Math.max(0, accepted - this.burst) / (this.rateLimit / this.period)) * 1000;
+    const boundaries = Math.ceil(accepted / this.rateLimit) - 1;
+    return boundaries * (this.period * 1000 + (wholeSecondHints ? 1000 : 0));
+  }
+
   /** Whether this limiter ever refuses anything. */
   get limited(): boolean {
     return this.rateLimit > 0;

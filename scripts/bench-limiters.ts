@@ -9,6 +9,7 @@
  * except the no-limit row's, which is the engine-floor ratio of the size benchmark (wall ÷ floor wall).
  */
 import type { LoggedRequest, SandboxOptions } from "../sandbox/server";
+import { Limiter } from "../sandbox/limiter";
 
 /** What the limiter rows read of one measured up (bench.ts's Measurement has these and more). */
 export interface UpSummary {
@@ -39,17 +40,12 @@ export const RANDOM_MIN_SPEED = 0.5;
 /** The random-429 row compares the time to this share of the user creates. */
 export const CREATES_SHARE = 0.9;
 
-/** Windows a fixed or sliding limit needs for `accepted` requests, the first one included. */
-const windows = (accepted: number, budget: number) => Math.ceil(accepted / budget);
-
 export interface LimiterShape {
   key: string;
   label: string;
   sandbox: SandboxOptions;
   /** "second": the per-second people (100, or --limiter-people); "minute": ≈ PER_MINUTE_REQUESTS requests. */
   people: "second" | "minute";
-  /** The least span (ms) the limit allows for `accepted` requests. */
-  floorMs: (accepted: number) => number;
   floorFormula: string;
   /** span ÷ floor at most. */
   maxRatio: number;
@@ -61,7 +57,6 @@ export const LIMITER_SHAPES: LimiterShape[] = [
     label: "token bucket 15/s, burst 15",
     sandbox: { rateLimit: 15, rateLimitWindow: "bucket", rateLimitBurst: 15 },
     people: "second",
-    floorMs: (a) => (Math.max(0, a - 15) / 15) * 1000,
     floorFormula: "(accepted − 15) ÷ 15 s",
     maxRatio: 1.1,
   },
@@ -70,7 +65,6 @@ export const LIMITER_SHAPES: LimiterShape[] = [
     label: "fixed window 10 per second",
     sandbox: { rateLimit: 10, rateLimitWindow: "fixed", rateLimitPeriod: 1 },
     people: "second",
-    floorMs: (a) => (windows(a, 10) - 1) * 1000,
     floorFormula: "(⌈accepted ÷ 10⌉ − 1) × 1 s",
     maxRatio: 1.2,
   },
@@ -79,7 +73,6 @@ export const LIMITER_SHAPES: LimiterShape[] = [
     label: "sliding window 10 per second",
     sandbox: { rateLimit: 10, rateLimitWindow: "sliding", rateLimitPeriod: 1 },
     people: "second",
-    floorMs: (a) => (windows(a, 10) - 1) * 1000,
     floorFormula: "(⌈accepted ÷ 10⌉ − 1) × 1 s",
     maxRatio: 1.2,
   },
@@ -88,8 +81,7 @@ export const LIMITER_SHAPES: LimiterShape[] = [
     label: "fixed window 40 per 8 s, Retry-After",
     sandbox: { rateLimit: 40, rateLimitWindow: "fixed", rateLimitPeriod: 8, rateLimitHeaders: true },
     people: "second",
-    // Retry-After is whole seconds, rounded up: up to 1 s more at each window boundary.
-    floorMs: (a) => (windows(a, 40) - 1) * 9000,
+    // Retry-After is whole seconds, rounded up: up to 1 s more at each window boundary (floorMs).
     floorFormula: "(⌈accepted ÷ 40⌉ − 1) × 8 s + 1 s per boundary",
     maxRatio: 1.1,
   },
@@ -98,7 +90,6 @@ export const LIMITER_SHAPES: LimiterShape[] = [
     label: "fixed window 120 per minute",
     sandbox: { rateLimit: 120, rateLimitWindow: "fixed", rateLimitPeriod: 60 },
     people: "minute",
-    floorMs: (a) => (windows(a, 120) - 1) * 60_000,
     floorFormula: "(⌈accepted ÷ 120⌉ − 1) × 60 s",
     maxRatio: 1.25,
   },
@@ -194,7 +185,7 @@ const times = (r: number | undefined) => (r === undefined ? "—" : `${r.toFixed
 
 function shapeRow<M extends UpSummary>(shape: LimiterShape, up: M, log: LoggedRequest[]): LimiterRow<M> {
   const row = base("shape", shape.key, shape.label, shape.sandbox, up, log);
-  const floorMs = shape.floorMs(row.accepted);
+  const floorMs = new Limiter(shape.sandbox).floorMs(row.accepted, shape.sandbox.rateLimitHeaders);
   const ratio = floorMs > 0 ? row.spanMs / floorMs : undefined;
   const misses: string[] = [];
   if (!row.ok) misses.push("the up failed");

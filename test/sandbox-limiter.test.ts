@@ -112,6 +112,25 @@ describe("Limiter: sliding window", () => {
   });
 });
 
+describe("Limiter: floors (the shortest span a limit allows)", () => {
+  test("windows: (⌈accepted ÷ budget⌉ − 1) × period, plus a second per boundary with whole-second hints", () => {
+    expect(new Limiter({ rateLimit: 10, rateLimitWindow: "fixed" }).floorMs(300)).toBe(29_000);
+    expect(new Limiter({ rateLimit: 10, rateLimitWindow: "sliding" }).floorMs(301)).toBe(30_000);
+    expect(new Limiter({ rateLimit: 120, rateLimitWindow: "fixed", rateLimitPeriod: 60 }).floorMs(300)).toBe(120_000);
+    expect(new Limiter({ rateLimit: 40, rateLimitWindow: "fixed", rateLimitPeriod: 8 }).floorMs(300, true)).toBe(
+      63_000,
+    );
+    expect(new Limiter({ rateLimit: 10, rateLimitWindow: "fixed" }).floorMs(10)).toBe(0);
+  });
+
+  test("bucket: (accepted − burst) ÷ rate; unlimited: 0", () => {
+    expect(new Limiter({ rateLimit: 15 }).floorMs(300)).toBe(19_000);
+    expect(new Limiter({ rateLimit: 15, rateLimitBurst: 5, rateLimitPeriod: 2 }).floorMs(20)).toBe(2000);
+    expect(new Limiter({ rateLimit: 15 }).floorMs(10)).toBe(0);
+    expect(new Limiter({}).floorMs(1000)).toBe(0);
+  });
+});
+
 describe("Limiter: shapes compared", () => {
   test("at a window edge fixed windows accept 2·rateLimit within 15 ms, a sliding window only rateLimit", () => {
     // The first request opens the fixed windows [0, 1000), [1000, 2000), [2000, 3000)...
