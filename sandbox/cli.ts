@@ -7,6 +7,7 @@ const USAGE = `usage: cli.js [--api contract|live] [--port N] [--host H] [--pers
               [--rate-limit N] [--rate-limit-window bucket|fixed|sliding] [--rate-limit-period S|second|minute]
               [--rate-limit-burst N] [--rate-limit-headers] [--fault-rate F] [--too-many-requests-rate F]
               [--lost-response-rate F] [--latency MS] [--token-lifetime S] [--page-cap N]
+              [--refresh-token-rotation rotate|reuse] [--oauth-deny]
               [--access-token T] [--api-key K] [--json]
   --rate-limit N          at most N requests per period per credential, 429 beyond (default: unlimited)
   --rate-limit-window W   bucket (default): a token bucket refilling at N per period, --rate-limit-burst deep;
@@ -14,7 +15,13 @@ const USAGE = `usage: cli.js [--api contract|live] [--port N] [--host H] [--pers
                           sliding: N within any trailing period
   --rate-limit-period P   the period in seconds (a number > 0), or second (1) or minute (60); default 1
   --rate-limit-burst B    the token bucket's size (bucket only); default max(1, N)
-  --rate-limit-headers    429s carry Retry-After and X-RateLimit-Reset`;
+  --rate-limit-headers    429s carry Retry-After and X-RateLimit-Reset
+  --token-lifetime S      access tokens' lifetime in seconds, fractions allowed (default 3600; when given,
+                          the printed access token expires S seconds after start too)
+  --refresh-token-rotation R
+                          rotate (default): each refresh answers a new refresh token and the used one dies;
+                          reuse: the answer has no refresh_token and the used one stays valid
+  --oauth-deny            /oauth2/authorize redirects with error=access_denied instead of a code`;
 /** Named periods of --rate-limit-period, in seconds. */
 const PERIODS: Record<string, number> = { second: 1, minute: 60 };
 const NUMBERS = {
@@ -36,7 +43,10 @@ const STRINGS = {
   persist: "persistFile",
   "access-token": "accessToken",
   "api-key": "apiKey",
+  "refresh-token-rotation": "refreshTokenRotation",
 } as const;
+/** Boolean flags: present means true. */
+const BOOLEANS = { "rate-limit-headers": "rateLimitHeaders", "oauth-deny": "oauthDeny" } as const;
 
 async function main(): Promise<void> {
   const flags = Object.fromEntries(
@@ -45,7 +55,7 @@ async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
       ...flags,
-      "rate-limit-headers": { type: "boolean" },
+      ...Object.fromEntries(Object.keys(BOOLEANS).map((f) => [f, { type: "boolean" as const }])),
       json: { type: "boolean" },
       help: { type: "boolean" },
     },
@@ -56,7 +66,7 @@ async function main(): Promise<void> {
   }
   const given = values as Record<string, string | boolean | undefined>;
   const options: Record<string, string | number | boolean> = {}; // keyed by SandboxOptions names
-  if (values["rate-limit-headers"]) options.rateLimitHeaders = true;
+  for (const [flag, key] of Object.entries(BOOLEANS)) if (given[flag] === true) options[key] = true;
   for (const [flag, key] of Object.entries(STRINGS)) if (given[flag] !== undefined) options[key] = String(given[flag]);
   for (const [flag, key] of Object.entries(NUMBERS)) {
     const raw = given[flag];

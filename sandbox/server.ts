@@ -2,7 +2,7 @@
  * A local TravelPerk-compatible HTTP server, in memory, for the project's tests, demo and benchmarks.
  * Two API modes, fixed at construction: "contract" (the default) implements the project's API contract
  * (docs: travelperk-api.md) strictly — REST under /api/v2, SCIM under /api/scim/v2 with its own token,
- * OAuth — and "live" serves the live surface as public clients record it: read-only REST users, cost
+ * strict OAuth (state and PKCE S256, rotation, revocation) — and "live" serves the live surface as public clients record it: read-only REST users, cost
  * centres and invoice profiles at the host root, and SCIM at /scim with both extensions, one
  * credential for both. Knobs for the failures the contract warns about: rate limits, 5xx, lost
  * responses, latency, silently capped pages.
@@ -11,7 +11,7 @@
 import * as fs from "node:fs";
 import * as http from "node:http";
 import { performance } from "node:perf_hooks";
-import { OAuth, randomToken } from "./oauth";
+import { OAuth, type OAuthStats, type RefreshTokenRotation, randomToken } from "./oauth";
 import { Reply, Req, Route, dispatch, fail, json, objectBody } from "./reply";
 import { Limiter, type LimiterOptions, type RateLimitWindow, checkLimiterOptions } from "./limiter";
 import { liveRestRoutes } from "./live-rest";
@@ -24,6 +24,7 @@ import { CostCenter, InvoiceProfile, Named, SandboxUser, Snapshot, Store } from 
 export type { CostCenter, SandboxUser } from "./store";
 export type { ScimPatchMode } from "./scim";
 export type { RateLimitWindow } from "./limiter";
+export type { OAuthStats, RefreshTokenRotation } from "./oauth";
 
 export interface SandboxOptions {
   /**
@@ -48,8 +49,25 @@ export interface SandboxOptions {
   clientSecret?: string;
   /** The OAuth client's refresh token; default random. */
   refreshToken?: string;
-  /** Minted tokens' lifetime (default 3600); when set, the initial token expires that long after start. */
+  /**
+   * Access tokens' lifetime in seconds, a finite number >= 0 and possibly fractional (default 3600);
+   * when set, the configured `accessToken` expires that long after start. A token answer's `expires_in`
+   * is it rounded down to whole seconds; the token itself expires after the exact lifetime (then 401).
+   * Read when a token is minted or checked: a change applies to tokens minted afterwards, and to the configured one.
+   */
   tokenLifetimeSeconds?: number;
+  /**
+   * What `POST /oauth2/token` with grant_type=refresh_token does with the refresh token it was given.
+   * "rotate" (default): the answer carries a new refresh token and the used one dies at once.
+   * "reuse": the answer carries no `refresh_token` and the used one stays valid.
+   */
+  refreshTokenRotation?: RefreshTokenRotation;
+  /**
+   * `GET /oauth2/authorize` denies instead of approving: after checking the request it redirects to the
+   * redirect_uri with `error=access_denied`, `error_description` and the `state` (RFC 6749 §4.1.2.1),
+   * and issues no code. Default false: it approves at once.
+   */
+  oauthDeny?: boolean;
   /**
    * Requests per `rateLimitPeriod` (default: per second) per credential, answered 429 beyond it, in the
    * shape `rateLimitWindow` says; 0/undefined = unlimited. With "fixed" and "sliding" windows, a whole
@@ -132,6 +150,12 @@ export interface LoggedRequest {
   ms: number;
   fault?: "rate_limited" | "server_error" | "lost_response";
   credential: "bearer" | "apikey" | "scim" | "none"; // what the request presented, valid or not
+  /**
+   * On `POST /oauth2/token` (and the live `/accounts/oauth2/token/`): the grant_type the form asked
+   * for, one of authorization_code, refresh_token, client_credentials, password, or "other"; absent
+   * when the form names none. Never a token value.
+   */
+  grant?: string;
 }
 
 /** The options that may change while the server runs. */
@@ -146,6 +170,8 @@ const KNOBS = [
   "lostResponseRate",
   "latencyMs",
   "tokenLifetimeSeconds",
+  "refreshTokenRotation",
+  "oauthDeny",
   "pageCap",
   "scimPatch",
   "scimEtags",
@@ -170,16 +196,20 @@ function checkKnobs(o: Partial<SandboxOptions>): void {
   };
   for (const [name, max] of Object.entries(ranges)) {
     const v = o[name as keyof typeof ranges];
-    if (v !== undefined && !(typeof v === "number" && v >= 0 && v <= max))
-      throw new RangeError(`sandbox option ${name} must be from 0 to ${String(max)}`);
+    if (v !== undefined && !(typeof v === "number" && Number.isFinite(v) && v >= 0 && v <= max))
+      throw new RangeError(
+        `sandbox option ${name} must be ${max === Infinity ? "a finite number from 0 up" : `from 0 to ${String(max)}`}`,
+      );
   }
-  for (const name of ["rateLimitHeaders", "scimEtags", "scimTravelFields"] as const)
+  for (const name of ["rateLimitHeaders", "scimEtags", "scimTravelFields", "oauthDeny"] as const)
     if (!["boolean", "undefined"].includes(typeof o[name]))
       throw new RangeError(`sandbox option ${name} must be a boolean`);
   if (o.pageCap !== undefined && !(Number.isInteger(o.pageCap) && o.pageCap >= 1))
     throw new RangeError("sandbox option pageCap must be an integer from 1 up");
   if (o.scimPatch !== undefined && !["full", "no-content", "refused"].includes(o.scimPatch))
     throw new RangeError('sandbox option scimPatch must be "full", "no-content" or "refused"');
+  if (o.refreshTokenRotation !== undefined && !["rotate", "reuse"].includes(o.refreshTokenRotation))
+    throw new RangeError('sandbox option refreshTokenRotation must be "rotate" or "reuse"');
   if (o.api !== undefined && !["contract", "live"].includes(o.api))
     throw new RangeError('sandbox option api must be "contract" or "live"');
 }
@@ -270,6 +300,8 @@ export class SandboxServer {
       initialAccessToken: this.accessToken,
       initialRefreshToken: options.refreshToken ?? randomToken("tp_rt_"),
       lifetimeSeconds: () => this.opts.tokenLifetimeSeconds,
+      deny: () => this.opts.oauthDeny === true,
+      rotation: () => this.opts.refreshTokenRotation ?? "rotate",
     });
     this.store.seed(options.seed !== false);
   }
@@ -333,7 +365,22 @@ export class SandboxServer {
     } else Object.assign(this.opts, patch);
   }
 
-  /** Back to the seeded state: data, OAuth tokens, rate-limit state and the log. Knobs stay as they are. */
+  /**
+   * Revokes one token, refresh or access (the configured `accessToken` too), or with no token every
+   * refresh token and every minted access token (the configured `accessToken` stays valid). A revoked
+   * refresh token answers invalid_grant; a revoked access token 401. Revoking a refresh token leaves the
+   * access tokens it minted valid. `reset()` makes the configured tokens valid again. Answers how many were revoked.
+   */
+  revokeTokens(token?: string): number {
+    return this.oauth.revoke(token);
+  }
+
+  /** OAuth counts since start or the last `reset()`: grants answered by type, token requests refused, codes, denials, revocations. */
+  oauthStats(): OAuthStats {
+    return this.oauth.stats();
+  }
+
+  /** Back to the seeded state: data, OAuth tokens and counts, rate-limit state and the log. Knobs stay as they are. */
   reset(): void {
     this.store.seed(this.opts.seed !== false);
     this.oauth.reset();
@@ -411,6 +458,7 @@ export class SandboxServer {
     const auth = (req.headers.authorization ?? "").trim();
     const { area, sub } = areaOf(url.pathname, this.api === "live");
     const credential = area === "oauth" ? "none" : this.classify(auth);
+    const grant = area === "oauth" && sub === "/oauth2/token" ? OAuth.grantOf(raw) : undefined;
     const { reply, fault }: Outcome =
       raw === undefined
         ? { reply: fail(413, "body too large") }
@@ -429,6 +477,7 @@ export class SandboxServer {
       ms: Math.round((performance.now() - started) * 10) / 10,
       ...(fault && { fault }),
       credential,
+      ...(grant !== undefined && { grant }),
     });
     if (fault === "lost_response")
       req.socket.destroy(); // committed, but the client never hears back
@@ -438,6 +487,7 @@ export class SandboxServer {
   private answerOAuth(req: Req, sub: string): Reply {
     if (sub === "/oauth2/token" && req.method === "POST") return this.oauth.token(req);
     if (sub === "/oauth2/authorize" && req.method === "GET") return this.oauth.authorize(req.query);
+    if (sub === "/oauth2/revoke" && req.method === "POST") return this.oauth.revokeRequest(req);
     return fail(404, `no route ${req.method} ${sub}`);
   }
 
@@ -531,8 +581,14 @@ export class SandboxServer {
       (credential === "bearer" && this.oauth.checkAccessToken(auth.split(/\s+/)[1]) === "valid")
     )
       return undefined;
-    if (credential === "bearer")
-      return json(401, { error: "access token expired" }, { "www-authenticate": 'Bearer error="invalid_token"' });
+    if (credential === "bearer") {
+      const revoked = this.oauth.checkAccessToken(auth.split(/\s+/)[1]) === "revoked";
+      return json(
+        401,
+        { error: revoked ? "access token revoked" : "access token expired" },
+        { "www-authenticate": 'Bearer error="invalid_token"' },
+      );
+    }
     if (credential === "scim") return fail(401, "the SCIM token is not valid on the REST API");
     return json(401, { error: "missing or invalid credentials" }, { "www-authenticate": "Bearer" });
   }
@@ -603,6 +659,17 @@ export class SandboxServer {
         handler: (req) => (this.setOptions(knobs(req)), json(200, { options: current() })),
       },
       { method: "POST", pattern: "/reset", handler: () => (this.reset(), json(204)) },
+      {
+        method: "POST",
+        pattern: "/revoke",
+        handler: (req) => {
+          const { token } = body(req);
+          if (token !== undefined && token !== null && typeof token !== "string")
+            return fail(400, "token must be a string");
+          return json(200, { revoked: this.revokeTokens(token ?? undefined) });
+        },
+      },
+      { method: "GET", pattern: "/oauth", handler: () => json(200, this.oauthStats()) },
       { method: "GET", pattern: "/state", handler: () => json(200, this.state()) },
       { method: "POST", pattern: "/users", handler: (req) => json(201, this.insertUser(body(req) as SandboxUser)) },
       {

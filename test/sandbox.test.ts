@@ -1,4 +1,5 @@
 /** The sandbox server over real HTTP on loopback: the contract's rules, the knobs, OAuth, SCIM, admin, persistence. */
+import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -240,12 +241,15 @@ describe("credentials", () => {
   });
 
   test("authorization code flow", async () => {
+    const verifier = "v".repeat(43); // PKCE S256 (test/sandbox-oauth.test.ts tests the strict rules)
     const q = new URLSearchParams({
       response_type: "code",
       client_id: s.clientId,
       redirect_uri: "http://localhost:9/cb",
       scope: "users:read",
       state: "xyz",
+      code_challenge: createHash("sha256").update(verifier).digest("base64url"),
+      code_challenge_method: "S256",
     });
     const redirect = await fetch(`${s.url}/oauth2/authorize?${q.toString()}`, { redirect: "manual" });
     expect(redirect.status).toBe(302);
@@ -256,6 +260,7 @@ describe("credentials", () => {
         grant_type: "authorization_code",
         code: location.searchParams.get("code")!,
         redirect_uri: "http://localhost:9/cb",
+        code_verifier: verifier,
         client_id: s.clientId,
         client_secret: s.clientSecret,
       });
