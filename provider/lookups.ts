@@ -10,6 +10,7 @@ import { policyDirectory, type TravelPolicy } from "./client/policies";
 import { currentRun } from "./client/run";
 import { listUsers, type User } from "./client/users";
 import { resolveUserApi, setStackConfig } from "./config";
+import { inConnection } from "./connection";
 
 /** One fetch per list per run: concurrent callers share the same promise. */
 function once<T>(key: string, load: () => Promise<T[]>): Promise<T[]> {
@@ -42,14 +43,17 @@ function byName<T extends { id: string; name: string }>(kind: string, items: T[]
  *
  * @param args The policy to find.
  * @param args.name The policy's name, e.g. `Standard`.
+ * @param args.connection The organisation's connection (`travelperk:<connection>.*`). Default: the default connection.
  * @throws Error naming every existing policy when none has this name.
  */
-export async function getTravelPolicy(args: { name: string }): Promise<TravelPolicy> {
-  const served = await once("policyListing", async () => [await policyDirectory()]);
-  const policies = served[0];
-  // An organisation without a policy listing (the live API) knows policies by name: the name is the id.
-  if (!policies) return { id: args.name, name: args.name };
-  return byName("travel policy", policies, args.name);
+export function getTravelPolicy(args: { name: string; connection?: string }): Promise<TravelPolicy> {
+  return inConnection(args.connection, async () => {
+    const served = await once("policyListing", async () => [await policyDirectory()]);
+    const policies = served[0];
+    // An organisation without a policy listing (the live API) knows policies by name: the name is the id.
+    if (!policies) return { id: args.name, name: args.name };
+    return byName("travel policy", policies, args.name);
+  });
 }
 
 /** The policies, or none where the organisation serves no listing (then roster names are not checked). */
@@ -62,10 +66,11 @@ async function policies(): Promise<TravelPolicy[] | undefined> {
  *
  * @param args The group to find.
  * @param args.name The group's name, e.g. `Engineering`.
+ * @param args.connection The organisation's connection (`travelperk:<connection>.*`). Default: the default connection.
  * @throws Error naming every existing group when none has this name.
  */
-export async function getGroup(args: { name: string }): Promise<Group> {
-  return byName("group", await once("groups", listGroups), args.name);
+export function getGroup(args: { name: string; connection?: string }): Promise<Group> {
+  return inConnection(args.connection, async () => byName("group", await once("groups", listGroups), args.name));
 }
 
 /**
@@ -74,13 +79,16 @@ export async function getGroup(args: { name: string }): Promise<Group> {
  *
  * @param args The user to find.
  * @param args.email The user's e-mail.
+ * @param args.connection The organisation's connection (`travelperk:<connection>.*`). Default: the default connection.
  * @throws Error when no user has this e-mail.
  */
-export async function getUser(args: { email: string }): Promise<User> {
-  const users = await once("users", listUsers);
-  const found = users.find((user) => user.email.toLowerCase() === args.email.toLowerCase());
-  if (!found) throw new Error(`TravelPerk has no user with e-mail ${args.email}`);
-  return found;
+export function getUser(args: { email: string; connection?: string }): Promise<User> {
+  return inConnection(args.connection, async () => {
+    const users = await once("users", listUsers);
+    const found = users.find((user) => user.email.toLowerCase() === args.email.toLowerCase());
+    if (!found) throw new Error(`TravelPerk has no user with e-mail ${args.email}`);
+    return found;
+  });
 }
 
 /** Forgets the lists fetched so far (for long-lived processes and tests). */
@@ -97,19 +105,21 @@ export interface Directory {
 }
 
 /** The travel policies, groups and cost centres a roster refers to by name: one request per list per run. */
-export async function loadDirectory(): Promise<Directory> {
-  const [policyList, groups, costCenters] = await Promise.all([
-    policies(),
-    once("groups", listGroups),
-    // Cost centres are a listing of the live surface: asked for with the SCIM transport only.
-    once("costCenters", async () => [resolveUserApi() === "scim" ? await listCostCenters() : undefined]),
-  ]);
-  return { policies: policyList, groups, costCenters: costCenters[0] };
+export function loadDirectory(connection?: string): Promise<Directory> {
+  return inConnection(connection, async () => {
+    const [policyList, groups, costCenters] = await Promise.all([
+      policies(),
+      once("groups", listGroups),
+      // Cost centres are a listing of the live surface: asked for with the SCIM transport only.
+      once("costCenters", async () => [resolveUserApi() === "scim" ? await listCostCenters() : undefined]),
+    ]);
+    return { policies: policyList, groups, costCenters: costCenters[0] };
+  });
 }
 
 /** The travel policies and groups fetched so far in this process, without sending a request. */
-export function cachedDirectory(): { policies: TravelPolicy[]; groups: Group[] } {
-  const { fetched } = currentRun();
+export function cachedDirectory(connection?: string): { policies: TravelPolicy[]; groups: Group[] } {
+  const { fetched } = inConnection(connection, currentRun);
   const listing = fetched.get("policyListing") as (TravelPolicy[] | undefined)[] | undefined;
   return {
     policies: listing?.[0] ?? [],

@@ -8,6 +8,8 @@
 import * as fs from "fs";
 import * as path from "path";
 import * as automation from "@pulumi/pulumi/automation";
+import { SETTINGS, defaultTokenCachePath } from "./config";
+import { assertCredentialsSecret, rotationMessage, saveRotatedRefreshTokens } from "./stack-credentials";
 
 /** Everything needed to open a stack for an inline program. */
 export interface ProgramRun {
@@ -32,6 +34,13 @@ export interface ProgramRun {
   pulumiRoot?: string;
   /** Extra environment for the CLI and the provider process. */
   env?: Record<string, string>;
+  /**
+   * Told (without the token) when a refresh token TravelPerk rotated was written back to the stack
+   * config, or could not be. Default: a line on stderr.
+   *
+   * @param message - what was stored where, or why it could not be (never a token)
+   */
+  onRotation?: (message: string) => void;
 }
 
 /**
@@ -52,6 +61,9 @@ export function cliEnvironment(run: Pick<ProgramRun, "workDir" | "passphrase" | 
   const env: Record<string, string> = {
     PATH: `${dynamicProviderPluginDir(run.workDir)}${path.delimiter}${process.env.PATH ?? ""}`,
     PULUMI_SKIP_UPDATE_CHECK: "true",
+    // The command's processes share one OAuth token chain through one named cache (a stack's own
+    // travelperk:tokenCache still wins); the rotated token is written back after each operation.
+    [SETTINGS.tokenCache.envVar]: process.env[SETTINGS.tokenCache.envVar] || defaultTokenCachePath(),
     ...run.env,
   };
   const passphrase = run.passphrase ?? process.env.PULUMI_CONFIG_PASSPHRASE;
@@ -65,10 +77,15 @@ function hasProjectFile(workDir: string): boolean {
 
 /**
  * Creates or selects the stack and sets the given config; run preview/up/refresh/destroy on it.
+ * Refuses (InsecureCredentialsError) a stack that holds a credential without `--secret`. After each
+ * preview, up, refresh and destroy, a refresh token that TravelPerk rotated is stored back in the
+ * stack config as a secret.
  *
  * @param run The program, the stack and where and how to run it.
  */
 export async function openStack(run: ProgramRun): Promise<automation.Stack> {
+  // The program's own lookups run in this process: they use the same token cache as the CLI's.
+  process.env[SETTINGS.tokenCache.envVar] ||= defaultTokenCachePath();
   const pulumiCommand = await automation.PulumiCommand.get(run.pulumiRoot ? { root: run.pulumiRoot } : {});
   const stack = await automation.LocalWorkspace.createOrSelectStack(
     { projectName: run.projectName, stackName: run.stackName, program: run.program },
@@ -89,6 +106,31 @@ export async function openStack(run: ProgramRun): Promise<automation.Stack> {
     },
   );
   if (run.config) await stack.setAllConfig(run.config);
+  await assertCredentialsSecret(stack);
+  return savingRotatedTokens(stack, run.onRotation ?? ((message) => process.stderr.write(`${message}\n`)));
+}
+
+/** `stack`, with each operation followed by the write-back of rotated refresh tokens (also after a failure). */
+function savingRotatedTokens(stack: automation.Stack, report: (message: string) => void): automation.Stack {
+  const save = async () => {
+    for (const rotation of await saveRotatedRefreshTokens(stack)) report(rotationMessage(stack.name, rotation));
+  };
+  for (const op of ["preview", "up", "refresh", "destroy"] as const) {
+    const original = stack[op].bind(stack) as (...args: unknown[]) => Promise<unknown>;
+    Object.assign(stack, {
+      [op]: async (...args: unknown[]) => {
+        try {
+          return await original(...args);
+        } finally {
+          await save().catch((error: unknown) => {
+            report(
+              `could not store a rotated refresh token: ${error instanceof Error ? error.message : String(error)}`,
+            );
+          });
+        }
+      },
+    });
+  }
   return stack;
 }
 

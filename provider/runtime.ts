@@ -7,19 +7,31 @@
  */
 import type * as pulumi from "@pulumi/pulumi";
 import { runForSettings, startRun } from "./client/run";
-import { setStackConfig } from "./config";
+import { setStackConfig, validateConnections } from "./config";
+import { scopedToConnection } from "./resources/connection";
+import { groupMembershipProviderImpl } from "./resources/group-membership";
+import { policyAssignmentProviderImpl } from "./resources/policy-assignment";
+import { userProviderImpl } from "./resources/user";
 
-export { userProviderImpl as user } from "./resources/user";
-export { groupMembershipProviderImpl as groupMembership } from "./resources/group-membership";
-export { policyAssignmentProviderImpl as policyAssignment } from "./resources/policy-assignment";
+/** The `User` provider, each method in the connection its resource names. */
+export const user = scopedToConnection(userProviderImpl);
+/** The `GroupMembership` provider, each method in the connection its resource names. */
+export const groupMembership = scopedToConnection(groupMembershipProviderImpl);
+/** The `PolicyAssignment` provider, each method in the connection its resource names. */
+export const policyAssignment = scopedToConnection(policyAssignmentProviderImpl);
 
 /**
  * Receives the whole stack config from the engine (secrets unwrapped); read again at each request.
- * A config that differs from the run's starts a new run (see client/run.ts).
+ * A config that differs from the run's starts a new run (see client/run.ts). Credentials that can
+ * never work (two kinds for one connection, a SCIM token equal to the REST credential) fail here,
+ * so even a preview that would send nothing stops, naming the keys.
  */
 export function configure(req: pulumi.dynamic.ConfigureRequest): Promise<void> {
-  setStackConfig(req.config);
+  // The SDK's Config keeps the raw map; its keys name the connections the stack configures.
+  const raw = (req.config as { rawConfig?: Record<string, unknown> }).rawConfig;
+  setStackConfig({ get: (key) => req.config.get(key), keys: () => Object.keys(raw ?? {}) });
   runForSettings();
+  validateConnections();
   return Promise.resolve();
 }
 

@@ -12,6 +12,7 @@ import * as path from "path";
 import { Command, CommanderError, Option } from "commander";
 import { EXIT, previewOrUp, type RosterRunOptions } from "./run";
 import { exportRoster } from "./export";
+import { DEFAULT_SCOPES, DEFAULT_TIMEOUT_SECONDS, SCIM_SCOPES, loginCommand, type LoginOptions } from "./login";
 import { offboardGuard, stepsFromEventLog, stepsFromPreviewJson, summarize, summaryMarkdown } from "../roster/summary";
 import { packageVersion } from "../version";
 
@@ -94,6 +95,39 @@ export function buildCli(): Command {
       const text = await exportRoster(opts);
       if (opts.output) fs.writeFileSync(path.resolve(opts.output), text);
       else process.stdout.write(text);
+    });
+
+  program
+    .command("login")
+    .description(
+      "sign in to TravelPerk in the browser (OAuth 2.0 with PKCE) and store the refresh token as a secret in the stack config, or in --output FILE",
+    )
+    .option(
+      "--client-id <id>",
+      "your TravelPerk app's OAuth client id (else TRAVELPERK_CLIENT_ID, else travelperk:clientId)",
+    )
+    .option(
+      "--client-secret <secret>",
+      "its client secret (else TRAVELPERK_CLIENT_SECRET, else travelperk:clientSecret; the variable keeps it out of the process list)",
+    )
+    .option("--api-url <url>", "the TravelPerk API (else travelperk:apiUrl / TRAVELPERK_API_URL, else the live API)")
+    .option(
+      "--scopes <scopes>",
+      `space-separated scopes (default "${DEFAULT_SCOPES}", plus "${SCIM_SCOPES}" when userApi is scim)`,
+    )
+    .option("--stack <name>", "the stack whose config receives the token (default: the selected stack)")
+    .option(
+      "--connection <name>",
+      "sign in a named connection: keys travelperk:<name>.*, variables TRAVELPERK_<NAME>_*",
+    )
+    .option("--no-browser", "do not open a browser: print the sign-in URL and wait")
+    .option(
+      "--output <file>",
+      "write a dotenv file (mode 0600) instead of the stack config; required outside a Pulumi project",
+    )
+    .option("--timeout <seconds>", "how long to wait for the browser", String(DEFAULT_TIMEOUT_SECONDS))
+    .action(async (opts: LoginOptions) => {
+      process.exitCode = await loginCommand(opts);
     });
 
   return program;

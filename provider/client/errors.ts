@@ -39,9 +39,16 @@ export class TravelPerkError extends Error {
    * @param status The HTTP status of the answer; `0` when no answer arrived.
    * @param detail The API's own explanation, when the answer carried one.
    * @param fields Field-level reasons from a 400 answer, when present.
+   * @param hint What to do about it (which credential a 401 refused), appended to the message.
    */
-  constructor(context: RequestContext, status: number, detail?: string, fields?: Record<string, string>) {
-    super(describe(context, status, detail, fields));
+  constructor(
+    context: RequestContext,
+    status: number,
+    detail?: string,
+    fields?: Record<string, string>,
+    hint?: string,
+  ) {
+    super(describe(context, status, detail, fields, hint));
     this.name = new.target.name;
     this.operation = context.operation;
     this.status = status;
@@ -84,7 +91,13 @@ const STATUS_TEXT: Record<number, string> = {
   504: "Gateway Timeout",
 };
 
-function describe(context: RequestContext, status: number, detail?: string, fields?: Record<string, string>): string {
+function describe(
+  context: RequestContext,
+  status: number,
+  detail?: string,
+  fields?: Record<string, string>,
+  hint?: string,
+): string {
   const who = context.subject ? ` ${context.subject}` : "";
   const what = status === 0 ? "no answer (network error)" : `${String(status)} ${STATUS_TEXT[status] ?? "error"}`;
   const fieldText =
@@ -93,9 +106,7 @@ function describe(context: RequestContext, status: number, detail?: string, fiel
           .map(([k, v]) => `${k}: ${v}`)
           .join("; ")})`
       : "";
-  const hint =
-    status === 401 ? " Check the credential: REST needs an OAuth access token or an API key, not a SCIM token." : "";
-  return `TravelPerk ${context.operation}${who} failed: ${what}${detail ? `: ${detail}` : ""}${fieldText}.${hint}`;
+  return `TravelPerk ${context.operation}${who} failed: ${what}${detail ? `: ${detail}` : ""}${fieldText}.${hint ? ` ${hint}` : ""}`;
 }
 
 /** Pulls a short, token-free explanation out of an error body of unknown shape. */
@@ -120,12 +131,18 @@ function explain(body: unknown): { detail?: string; fields?: Record<string, stri
   return { detail: message?.slice(0, 300), fields };
 }
 
-/** Builds the right subclass for a status (0 for no answer). */
-export function errorForStatus(context: RequestContext, status: number, body?: unknown): TravelPerkError {
+/** Builds the right subclass for a status (0 for no answer); `authHint` explains a 401. */
+export function errorForStatus(
+  context: RequestContext,
+  status: number,
+  body?: unknown,
+  authHint?: string,
+): TravelPerkError {
   const { detail, fields } = explain(body);
   if (status === 0) return new NetworkError(context, 0, detail);
   if (status === 400) return new InvalidRequestError(context, status, detail, fields);
-  if (status === 401 || status === 403) return new AuthenticationError(context, status, detail);
+  if (status === 401) return new AuthenticationError(context, status, detail, undefined, authHint);
+  if (status === 403) return new AuthenticationError(context, status, detail);
   if (status === 404) return new NotFoundError(context, status, detail);
   if (status === 409 || status === 422) return new ConflictError(context, status, detail, fields);
   if (status === 429) return new RateLimitError(context, status, detail);
@@ -134,10 +151,10 @@ export function errorForStatus(context: RequestContext, status: number, body?: u
 }
 
 /** Converts whatever a request threw into a TravelPerkError, dropping headers and config. */
-export function toTravelPerkError(error: unknown, context: RequestContext): TravelPerkError {
+export function toTravelPerkError(error: unknown, context: RequestContext, authHint?: string): TravelPerkError {
   if (error instanceof TravelPerkError) return error;
   if (isAxiosError(error)) {
-    if (error.response) return errorForStatus(context, error.response.status, error.response.data);
+    if (error.response) return errorForStatus(context, error.response.status, error.response.data, authHint);
     // Only the error code is kept: axios messages can quote the URL, never headers, but be strict.
     return new NetworkError(context, 0, error.code ?? "connection failed");
   }

@@ -6,9 +6,11 @@
 import axios, { isAxiosError, type AxiosAdapter, type AxiosInstance, type AxiosRequestConfig } from "axios";
 import axiosRetry from "axios-retry";
 import { z } from "zod";
-import { resolveSettings, type Credentials, type ResolvedSettings } from "../config";
-import { MalformedResponseError, toTravelPerkError, type RequestContext } from "./errors";
-import { isRetryable, retryDelayMs, serverRequestedDelayMs } from "./retry";
+import { createHash } from "node:crypto";
+import { resolveSettings, settingFor, type ResolvedSettings } from "../config";
+import { CredentialError, OAuthSession, credentialSource, type CredentialSource, type OAuthStats } from "./credentials";
+import { AuthenticationError, MalformedResponseError, toTravelPerkError, type RequestContext } from "./errors";
+import { isCredentialRejected, isRetryable, retryDelayMs, serverRequestedDelayMs } from "./retry";
 import { currentRun } from "./run";
 import { RequestScheduler, type Outcome } from "./scheduler";
 import { packageVersion } from "../version";
@@ -38,14 +40,12 @@ interface Client {
   http: AxiosInstance;
   settings: ResolvedSettings;
   scheduler: RequestScheduler;
+  /** What REST and SCIM attempts carry (one source when SCIM carries the REST credential). */
+  credentials: Record<Surface, CredentialSource>;
 }
 
 /** The media type of SCIM bodies (RFC 7644 §3.1). */
 const SCIM_MEDIA_TYPE = "application/scim+json";
-
-function authorization(credentials: Credentials): string {
-  return credentials.kind === "accessToken" ? `Bearer ${credentials.token}` : `ApiKey ${credentials.key}`;
-}
 
 /** A 429, and the wait it asked for: the scheduler holds the request (retries are not spent). */
 function rateLimitOutcome(outcome: unknown): Outcome {
@@ -59,22 +59,43 @@ function createClient(settings: ResolvedSettings, key: string): Client {
     maxPerSecond: settings.maxRequestsPerSecond,
     control: settings.rateControl,
   });
-  // Every attempt, retries included, passes the scheduler: the transport is wrapped, not the call.
+  const oauth = {
+    cacheFile: settings.tokenCache.path,
+    cacheNamed: settings.tokenCache.named,
+    cacheKey: settingFor("tokenCache", settings.connection).configKey,
+    connection: settings.connection,
+    timeoutMs: settings.requestTimeoutMs,
+  };
+  const rest = credentialSource(settings.credentials, oauth);
+  const credentials: Record<Surface, CredentialSource> = {
+    rest,
+    scim: settings.scimCredentials === settings.credentials ? rest : credentialSource(settings.scimCredentials, oauth),
+  };
   const transport = axios.getAdapter(axios.defaults.adapter);
-  const scheduled: AxiosAdapter = (config) => scheduler.run(() => transport(config), rateLimitOutcome);
+  // Every attempt, retries included, passes the scheduler: the transport is wrapped, not the call.
+  // The credential is attached when the scheduler lets the attempt leave, never before a wait, so an
+  // attempt held back by a rate limit does not leave with a token that expired meanwhile.
+  const scheduled: AxiosAdapter = async (config) => {
+    const source = credentials[config.baseURL === settings.scimUrl ? "scim" : "rest"];
+    let sent = "";
+    const attempt = async () => {
+      sent = await source.authorization();
+      config.headers.set("Authorization", sent);
+      return transport(config);
+    };
+    try {
+      return await scheduler.run(attempt, rateLimitOutcome);
+    } catch (error) {
+      // A 401 to a credential that can be renewed: renew it once and send the request once more.
+      if (!isCredentialRejected(error) || !(await source.renew(sent))) throw error;
+      return scheduler.run(attempt, rateLimitOutcome);
+    }
+  };
   const http = axios.create({
     adapter: scheduled,
     baseURL: settings.apiUrl,
     timeout: settings.requestTimeoutMs,
     headers: { Accept: "application/json", "Api-Version": "1", "User-Agent": `pulumi-travelperk/${packageVersion()}` },
-  });
-  // The auth header is added per request (also per retry) from the current settings, so a refreshed
-  // credential is picked up and the instance defaults never hold a token.
-  http.interceptors.request.use((config) => {
-    const { settings: now } = current();
-    const scim = config.baseURL === now.scimUrl;
-    config.headers.set("Authorization", authorization(scim ? now.scimCredentials : now.credentials));
-    return config;
   });
   axiosRetry(http, {
     retries: settings.maxRetries,
@@ -82,7 +103,14 @@ function createClient(settings: ResolvedSettings, key: string): Client {
     retryDelay: (attempt, error) => retryDelayMs(attempt, error, settings.retryBaseDelayMs),
     shouldResetTimeout: true,
   });
-  return { key, http, settings, scheduler };
+  return { key, http, settings, scheduler, credentials };
+}
+
+/** A credential's identity without its value: a changed credential builds a new client. */
+function credentialIdentity(settings: ResolvedSettings): string {
+  return createHash("sha256")
+    .update(JSON.stringify([settings.credentials, settings.scimCredentials]))
+    .digest("hex");
 }
 
 /** The client of the run in force, for the settings in force now; rebuilt when they change. */
@@ -93,6 +121,8 @@ function current(): Client {
   const key = JSON.stringify([
     settings.apiUrl,
     settings.scimUrl,
+    credentialIdentity(settings),
+    settings.tokenCache,
     settings.maxRetries,
     settings.retryBaseDelayMs,
     settings.requestTimeoutMs,
@@ -114,6 +144,12 @@ export function schedulerStats(): RequestScheduler["stats"] | undefined {
   return (currentRun().http as Client | undefined)?.scheduler.stats;
 }
 
+/** The OAuth session's counters (grants, adoptions, renewals after 401, rotations), when the connection uses OAuth. */
+export function credentialStats(): OAuthStats | undefined {
+  const source = (currentRun().http as Client | undefined)?.credentials.rest;
+  return source instanceof OAuthSession ? source.stats : undefined;
+}
+
 /** A validated answer with what the transports read beside the body. */
 export interface Answer<T> {
   data: T;
@@ -129,7 +165,7 @@ export async function request<T>(spec: RequestSpec<T>): Promise<T> {
 
 /** Like {@link request}, with the answer's status and ETag. */
 export async function send<T>(spec: RequestSpec<T>): Promise<Answer<T>> {
-  const { http, settings } = current();
+  const { http, settings, credentials } = current();
   const scim = spec.surface === "scim";
   const config: AxiosRequestConfig = {
     method: spec.method,
@@ -155,7 +191,8 @@ export async function send<T>(spec: RequestSpec<T>): Promise<Answer<T>> {
     const header: unknown = response.headers.etag;
     etag = typeof header === "string" && header !== "" ? header : undefined;
   } catch (error) {
-    throw toTravelPerkError(error, spec.context);
+    if (error instanceof CredentialError) throw new AuthenticationError(spec.context, error.status, error.message);
+    throw toTravelPerkError(error, spec.context, credentialHint(scim ? "scim" : "rest", settings, credentials));
   }
   if (!spec.schema) return { data: undefined as T, status, etag };
   const parsed = spec.schema.safeParse(data);
@@ -166,6 +203,30 @@ export async function send<T>(spec: RequestSpec<T>): Promise<Answer<T>> {
     throw new MalformedResponseError(spec.context, status, `malformed answer (${shape})`);
   }
   return { data: parsed.data, status, etag };
+}
+
+/**
+ * What a 401 means on each surface, naming the credential that was sent (never its value): the SCIM
+ * token and the REST credential are the classic mix-up.
+ */
+function credentialHint(
+  surface: Surface,
+  settings: ResolvedSettings,
+  credentials: Record<Surface, CredentialSource>,
+): string {
+  const sent = credentials[surface].description;
+  const scimKey = settingFor("scimToken", settings.connection).configKey;
+  if (surface === "scim")
+    return (
+      `SCIM refused ${sent}. SCIM needs the SCIM token from TravelPerk's Settings › Integrations › SCIM (set it as ${scimKey}) ` +
+      `or, where the organisation uses one credential for both APIs, the REST credential (leave ${scimKey} unset).`
+    );
+  const oauth = settings.credentials.kind === "oauth";
+  return (
+    `REST refused ${sent}${oauth ? " even after renewing it (does the app have the scopes users:read users:write companies:read?)" : ""}. ` +
+    `A SCIM token (Settings › Integrations › SCIM) does not work on REST: it belongs in ${scimKey}; ` +
+    "REST needs an OAuth credential (npx pulumi-travelperk login) or an API key."
+  );
 }
 
 /** Largest page the API serves (the contract refuses a larger limit). */

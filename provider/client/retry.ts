@@ -8,9 +8,11 @@
  * - 5xx and lost connections are retried only for requests that are safe to repeat: GET, PATCH,
  *   DELETE, and POSTs the caller marks idempotent (adding a group member: a repeat answers 409).
  *   `POST /users` is never blindly repeated; the create path looks the e-mail up instead.
+ * - A 401 is renewed once, not retried: an OAuth credential gets a new access token and the attempt
+ *   is sent once more (request.ts); a fixed credential fails at once, saying which one was refused.
  * - Statuses in DO_NOT_RETRY are answers, not accidents: repeating them changes nothing.
  */
-import type { AxiosError } from "axios";
+import { isAxiosError, type AxiosError } from "axios";
 
 /** Defaults of the policy; `travelperk:maxRetries` and `travelperk:retryBaseDelayMs` override two. */
 export const RETRY_DEFAULTS = {
@@ -36,6 +38,14 @@ export function isRetryable(error: Pick<AxiosError, "response" | "config" | "cod
   if (!transient) return false;
   const method = (error.config?.method ?? "get").toLowerCase();
   return idempotent || SAFE_METHODS.has(method);
+}
+
+/**
+ * A 401: the credential was refused before anything was processed. An attempt with a renewable
+ * credential (OAuth) renews it once and is sent once more, whatever the method (request.ts).
+ */
+export function isCredentialRejected(error: unknown): boolean {
+  return isAxiosError(error) && error.response?.status === 401;
 }
 
 function header(error: Pick<AxiosError, "response">, name: string): string | undefined {

@@ -1,10 +1,12 @@
 /**
  * What one run remembers, in one place: the HTTP client and its scheduler (the learned pace), what is
  * known of users and group members, which e-mails this run posted or took over, the lookups, and what
- * the server has shown it refuses. A command is one provider process, so a run lives for one command;
- * `configure` with a different stack config, or `startRun()`, replaces it. Nothing here reaches state.
+ * the server has shown it refuses, per connection (organisation). A command is one provider process, so
+ * a run lives for one command; `configure` with a different stack config, or `startRun()`, replaces it.
+ * Nothing here reaches state.
  */
 import { settingsFingerprint, type UserApiKind } from "../config";
+import { currentConnection } from "../connection";
 import { Knowledge } from "./knowledge";
 
 /** What the create path of this run remembers (see users/create.ts). */
@@ -43,25 +45,30 @@ export class Run {
   }
 }
 
-let run: Run | undefined;
+/** The runs in force, one per connection: nothing of one organisation's run reaches another's. */
+const runs = new Map<string, Run>();
 
-/** The run in force; a first call starts one. */
+/** The run of the connection in force (see connection.ts); a first call starts one. */
 export function currentRun(): Run {
-  run ??= new Run(settingsFingerprint());
+  const connection = currentConnection();
+  let run = runs.get(connection);
+  if (!run) {
+    run = new Run(settingsFingerprint(process.env, connection));
+    runs.set(connection, run);
+  }
   return run;
 }
 
-/** Starts a new run: everything remembered is forgotten, the pace is learned again. */
-export function startRun(): Run {
-  run = new Run(settingsFingerprint());
-  return run;
+/** Starts a new run for every connection: everything remembered is forgotten, the pace is learned again. */
+export function startRun(): void {
+  runs.clear();
 }
 
 /**
  * After `configure`: the engine configures once per serialized provider (one per resource kind) with
- * the same stack config within a command, so only a config that differs starts a new run.
+ * the same stack config within a command, so only a connection whose config differs starts a new run.
  */
-export function runForSettings(): Run {
-  const fingerprint = settingsFingerprint();
-  return run?.fingerprint === fingerprint ? run : startRun();
+export function runForSettings(): void {
+  for (const [connection, run] of runs)
+    if (run.fingerprint !== settingsFingerprint(process.env, connection)) runs.delete(connection);
 }

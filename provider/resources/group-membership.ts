@@ -17,6 +17,8 @@ export interface GroupMembershipArgs {
   groupId: pulumi.Input<string>;
   /** TravelPerk id of the user, e.g. a `User`'s `id`. Changing it replaces the membership. */
   userId: pulumi.Input<string>;
+  /** The organisation's connection: settings from `travelperk:<connection>.*` (env `TRAVELPERK_<CONNECTION>_*`). Default: the default connection. Changing it replaces the resource. */
+  connection?: pulumi.Input<string>;
 }
 
 const membershipSchema = z.object({ groupId: opaqueIdInput, userId: opaqueIdInput });

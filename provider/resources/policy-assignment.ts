@@ -18,6 +18,8 @@ export interface PolicyAssignmentArgs {
   userId: pulumi.Input<string>;
   /** TravelPerk id of the travel policy, e.g. from `getTravelPolicy` (on SCIM without a policy listing: its name). Changing it updates in place. */
   policyId: pulumi.Input<string>;
+  /** The organisation's connection: settings from `travelperk:<connection>.*` (env `TRAVELPERK_<CONNECTION>_*`). Default: the default connection. Changing it replaces the resource. */
+  connection?: pulumi.Input<string>;
 }
 
 const assignmentSchema = z.object({ userId: opaqueIdInput, policyId: opaqueIdInput });

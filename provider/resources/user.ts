@@ -77,6 +77,8 @@ export interface UserArgs {
   onDelete?: pulumi.Input<OnDelete>;
   /** Manage an existing active user with this e-mail instead of failing. Default `false`. Inactive users are always reactivated. */
   adoptExisting?: pulumi.Input<boolean>;
+  /** The organisation's connection: settings from `travelperk:<connection>.*` (env `TRAVELPERK_<CONNECTION>_*`). Default: the default connection. Changing it replaces the resource. */
+  connection?: pulumi.Input<string>;
 }
 
 /** The user fields' validation, shared with the roster file's schema. */

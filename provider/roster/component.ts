@@ -21,6 +21,8 @@ export interface RosterArgs {
   people?: PersonInput[];
   /** Roster-wide defaults for inline people (`adoptExisting`, `onDelete`, `travelPolicy`, `role`, `language`). */
   defaults?: RosterDefaults;
+  /** The organisation's connection (`travelperk:<connection>.*`) for every child and lookup. Default: the default connection. */
+  connection?: string;
 }
 
 /** The type token of the component; the roster commands find its children by it. */
@@ -65,7 +67,7 @@ export class Roster extends pulumi.ComponentResource {
       args.file !== undefined
         ? readRosterFile(path.resolve(args.file))
         : checkRosterData({ people: args.people, defaults: args.defaults }, "roster");
-    const directory = needsDirectory(parsed) ? await loadDirectory() : { policies: [], groups: [] };
+    const directory = needsDirectory(parsed) ? await loadDirectory(args.connection) : { policies: [], groups: [] };
     const people = resolveRoster(parsed, directory);
     const users = new Map<string, User>();
     const byKey = new Map(people.map((p) => [p.key, p]));
@@ -88,6 +90,7 @@ export class Roster extends pulumi.ComponentResource {
           managerId,
           onDelete: person.onDelete,
           adoptExisting: person.adoptExisting,
+          connection: args.connection,
         },
         { parent: this },
       );
@@ -95,14 +98,14 @@ export class Roster extends pulumi.ComponentResource {
       for (const group of person.groups) {
         new GroupMembership(
           childNames.group(person.key, group.label),
-          { groupId: group.id, userId: user.id },
+          { groupId: group.id, userId: user.id, connection: args.connection },
           { parent: this },
         );
       }
       if (person.policy) {
         new PolicyAssignment(
           childNames.policy(person.key),
-          { userId: user.id, policyId: person.policy.id },
+          { userId: user.id, policyId: person.policy.id, connection: args.connection },
           { parent: this },
         );
       }

@@ -1,0 +1,124 @@
+/**
+ * The OAuth 2.0 token endpoint (RFC 6749 §3.2), for the login's code exchange and the provider's
+ * refresh-token grant: a form POST with the client's id and secret in the body, an answer checked
+ * with zod. Errors name the grant and the OAuth error code, never a token, code or secret.
+ */
+import axios, { isAxiosError } from "axios";
+import axiosRetry from "axios-retry";
+import { z } from "zod";
+import { packageVersion } from "../version";
+
+/** The OAuth client, and where its tokens come from. */
+export interface OAuthClient {
+  tokenUrl: string;
+  clientId: string;
+  clientSecret: string;
+}
+
+/** A token endpoint answer, in the client's words. */
+export interface TokenGrant {
+  accessToken: string;
+  /** The access token's lifetime in ms, when the server said (`expires_in`). */
+  lifetimeMs?: number;
+  /** A new refresh token: a rotating server has then already revoked the one used. */
+  refreshToken?: string;
+  scope?: string;
+}
+
+const tokenAnswer = z.object({
+  access_token: z.string().min(1),
+  token_type: z.string().optional(),
+  expires_in: z.coerce.number().positive().optional(),
+  refresh_token: z.string().min(1).optional(),
+  scope: z.string().optional(),
+});
+
+/** The token endpoint refused or failed a grant. `code` is the OAuth error (`invalid_grant`, …) or the HTTP status. */
+export class OAuthGrantError extends Error {
+  constructor(
+    readonly grant: "authorization_code" | "refresh_token",
+    readonly code: string,
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+    this.name = "OAuthGrantError";
+  }
+}
+
+/** OAuth error codes are short words (RFC 6749 §5.2); anything else in the answer is not quoted. */
+function oauthErrorCode(body: unknown): string | undefined {
+  const code = body && typeof body === "object" ? (body as Record<string, unknown>).error : undefined;
+  return typeof code === "string" && /^[\w.-]{1,64}$/.test(code) ? code : undefined;
+}
+
+/**
+ * Asks the token endpoint for a grant. Lost connections and 5xx are retried a few times; an OAuth
+ * error answer is final.
+ */
+export async function requestToken(
+  client: OAuthClient,
+  grant: "authorization_code" | "refresh_token",
+  form: Record<string, string>,
+  timeoutMs = 30_000,
+): Promise<TokenGrant> {
+  const http = axios.create({ timeout: timeoutMs });
+  axiosRetry(http, {
+    retries: 3,
+    retryDelay: (retryCount, error) => axiosRetry.exponentialDelay(retryCount, error),
+    // A repeat of a token request after a lost answer is the only way on; the server decides.
+    retryCondition: (error) => axiosRetry.isNetworkError(error) || (error.response?.status ?? 0) >= 500,
+  });
+  const body = new URLSearchParams({
+    grant_type: grant,
+    ...form,
+    client_id: client.clientId,
+    client_secret: client.clientSecret,
+  });
+  const what =
+    grant === "refresh_token" ? "renew the access token (refresh-token grant)" : "exchange the authorization code";
+  let data: unknown;
+  try {
+    const response = await http.post(client.tokenUrl, body.toString(), {
+      headers: {
+        "Content-Type": "application/x-www-form-urlencoded",
+        Accept: "application/json",
+        "User-Agent": `pulumi-travelperk/${packageVersion()}`,
+      },
+    });
+    data = response.data;
+  } catch (error) {
+    if (isAxiosError(error) && error.response) {
+      const status = error.response.status;
+      const code = oauthErrorCode(error.response.data) ?? `HTTP ${status}`;
+      throw new OAuthGrantError(
+        grant,
+        code,
+        status,
+        `TravelPerk could not ${what} at ${client.tokenUrl}: ${status} ${code}`,
+      );
+    }
+    const code = isAxiosError(error) ? (error.code ?? "connection failed") : "connection failed";
+    throw new OAuthGrantError(
+      grant,
+      code,
+      0,
+      `TravelPerk could not ${what} at ${client.tokenUrl}: no answer (${code})`,
+    );
+  }
+  const parsed = tokenAnswer.safeParse(data);
+  if (!parsed.success)
+    throw new OAuthGrantError(
+      grant,
+      "malformed_answer",
+      200,
+      `TravelPerk could not ${what} at ${client.tokenUrl}: the answer carries no access_token`,
+    );
+  const answer = parsed.data;
+  return {
+    accessToken: answer.access_token,
+    lifetimeMs: answer.expires_in === undefined ? undefined : answer.expires_in * 1000,
+    refreshToken: answer.refresh_token,
+    scope: answer.scope,
+  };
+}

@@ -1,0 +1,98 @@
+/**
+ * `connection` on every resource, in one place: the input's validation, and a wrapper that runs each
+ * provider method in its connection's scope (connection.ts), so a resource of `connection: "emea"`
+ * reads `travelperk:emea.*` and uses that organisation's client, token chain and caches.
+ *
+ * The resource providers never see the input: the wrapper takes it off before calling them and puts
+ * it back on what they return. Moving a resource to another connection replaces it (the object
+ * lives in another organisation). The default connection is never written, so state written before
+ * connections existed reads the same.
+ */
+import type * as pulumi from "@pulumi/pulumi";
+import { resolveCredentials, resolveUserApi } from "../config";
+import { CONNECTION_NAME, DEFAULT_CONNECTION, inConnection } from "../connection";
+
+type Props = Record<string, unknown>;
+type ProviderImpl = Required<Omit<pulumi.dynamic.ResourceProvider, "configure">>;
+
+/** The connection a resource's properties name ("" = the default). */
+export function connectionOf(props: Props | undefined): string {
+  const value = props?.connection;
+  return typeof value === "string" ? value : DEFAULT_CONNECTION;
+}
+
+function without(props: Props | undefined): Props {
+  const { connection: _connection, ...rest } = props ?? {};
+  return rest;
+}
+
+function withConnection<T extends Props | undefined>(props: T, connection: string): T {
+  return props === undefined || connection === DEFAULT_CONNECTION ? props : { ...props, connection };
+}
+
+/** Why `connection` is refused, or undefined: a bad name, or a connection whose credentials conflict. */
+function connectionFailure(value: unknown): string | undefined {
+  if (value === undefined || value === null || value === DEFAULT_CONNECTION) return undefined;
+  if (typeof value !== "string" || !CONNECTION_NAME.test(value))
+    return 'must be a connection name: lower-case letters and digits, words joined by "-" or "_" (e.g. "emea")';
+  try {
+    resolveCredentials(process.env, value);
+    resolveUserApi(process.env, value);
+  } catch (error) {
+    return error instanceof Error ? error.message : String(error);
+  }
+  return undefined;
+}
+
+/** `impl`, each method run in the connection its properties name. */
+export function scopedToConnection(impl: ProviderImpl): ProviderImpl {
+  return {
+    async check(olds: Props, news: Props) {
+      const failure = connectionFailure(news.connection);
+      if (failure) return { failures: [{ property: "connection", reason: failure }] };
+      const connection = connectionOf(news);
+      const result = await inConnection(connection, () => impl.check(without(olds), without(news)));
+      return { ...result, inputs: withConnection(result.inputs as Props | undefined, connection) };
+    },
+
+    async diff(id, olds: Props, news: Props) {
+      if (connectionOf(olds) !== connectionOf(news))
+        return { changes: true, replaces: ["connection"], deleteBeforeReplace: false };
+      return inConnection(connectionOf(news), () => impl.diff(id, without(olds), without(news)));
+    },
+
+    async create(inputs: Props) {
+      const connection = connectionOf(inputs);
+      try {
+        const result = await inConnection(connection, () => impl.create(without(inputs)));
+        return { ...result, outs: withConnection(result.outs as Props | undefined, connection) };
+      } catch (error) {
+        // "Created but failed to initialise": the next run must find the resource in its connection.
+        if (error && typeof error === "object" && "properties" in error)
+          Object.assign(error, { properties: withConnection(error.properties as Props, connection) });
+        throw error;
+      }
+    },
+
+    async read(id, props: Props | undefined) {
+      const connection = connectionOf(props);
+      const result = await inConnection(connection, () => impl.read(id, props && without(props)));
+      if (result.id === undefined) return result;
+      return {
+        ...result,
+        props: withConnection(result.props as Props | undefined, connection),
+        inputs: withConnection(result.inputs as Props | undefined, connection),
+      };
+    },
+
+    async update(id, olds: Props, news: Props) {
+      const connection = connectionOf(news);
+      const result = await inConnection(connection, () => impl.update(id, without(olds), without(news)));
+      return { ...result, outs: withConnection(result.outs as Props | undefined, connection) };
+    },
+
+    delete(id, props: Props) {
+      return inConnection(connectionOf(props), () => impl.delete(id, without(props)));
+    },
+  };
+}
