@@ -80,34 +80,59 @@ export interface RotationReport {
   stored: boolean;
 }
 
+/** A refresh token that TravelPerk rotated: where the spent one is set, and the newest of its chain. */
+export interface RotatedRefreshToken {
+  connection: string;
+  /** The key that holds the spent token: a stack config key, or an environment variable. */
+  from: string;
+  /** The newest refresh token of the chain (a secret: never print it). */
+  newest: string;
+}
+
 /**
- * For every connection whose refresh token TravelPerk rotated during the run: stores the newest
- * token of its chain (from the token cache) in the stack config as a secret. A token that came from
- * the environment cannot be written back; it is reported (never printed) so the caller can say so.
+ * The newest refresh token of `connection`'s chain in the token cache, when it differs from the
+ * configured one (TravelPerk rotated it); undefined when the connection uses no refresh token, its
+ * credentials are refused (elsewhere, with their own message) or nothing was rotated.
+ */
+export function rotatedRefreshToken(
+  env: NodeJS.ProcessEnv,
+  connection: string,
+  source: ConfigSource,
+): RotatedRefreshToken | undefined {
+  let credentials;
+  try {
+    credentials = resolveCredentials(env, connection, source);
+  } catch {
+    return undefined;
+  }
+  if (credentials?.kind !== "oauth") return undefined;
+  const cache = new TokenCache(resolveTokenCache(env, connection, source).path);
+  const chain = cache.find(fingerprint(credentials.tokenUrl, credentials.clientId), credentials.refreshToken);
+  if (!chain || chain.head === credentials.refreshToken) return undefined;
+  return { connection, from: credentials.from, newest: chain.head };
+}
+
+/**
+ * For every connection (or those named) whose refresh token TravelPerk rotated during the run:
+ * stores the newest token of its chain (from the token cache) in the stack config as a secret. A
+ * token that came from the environment cannot be written back; it is reported (never printed) so
+ * the caller can say so.
  */
 export async function saveRotatedRefreshTokens(
   stack: StackConfigStore,
   env: NodeJS.ProcessEnv = process.env,
+  connections?: string[],
 ): Promise<RotationReport[]> {
-  const config = await stack.getAllConfig();
-  const source = configSource(config);
+  const source = configSource(await stack.getAllConfig());
   const reports: RotationReport[] = [];
-  for (const connection of configuredConnections(source)) {
-    let credentials;
-    try {
-      credentials = resolveCredentials(env, connection, source);
-    } catch {
-      continue; // refused elsewhere, with its own message
-    }
-    if (credentials?.kind !== "oauth") continue;
-    const cache = new TokenCache(resolveTokenCache(env, connection, source).path);
-    const chain = cache.find(fingerprint(credentials.tokenUrl, credentials.clientId), credentials.refreshToken);
-    if (!chain || chain.head === credentials.refreshToken) continue;
+  for (const connection of connections ?? configuredConnections(source)) {
+    const rotated = rotatedRefreshToken(env, connection, source);
+    if (!rotated) continue;
     const key = settingFor("refreshToken", connection).configKey;
-    if (credentials.from === key) {
-      await stack.setConfig(key, { value: chain.head, secret: true });
+    if (rotated.from === key) {
+      await stack.setConfig(key, { value: rotated.newest, secret: true });
       reports.push({ key, stored: true });
-    } else reports.push({ key: credentials.from, stored: false });
+    } else reports.push({ key: rotated.from, stored: false });
   }
   return reports;
 }

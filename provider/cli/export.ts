@@ -12,18 +12,39 @@ import { listGroupMembers, listGroups } from "../client/groups";
 import { NotFoundError } from "../client/errors";
 import { policyDirectory } from "../client/policies";
 import { USER_FIELDS, listUsers, type User } from "../client/users";
-import { setStackConfig } from "../config";
+import { SETTINGS, defaultTokenCachePath, setStackConfig } from "../config";
+import { inConnection } from "../connection";
+import {
+  assertCredentialsSecret,
+  configSource,
+  rotationMessage,
+  saveRotatedRefreshTokens,
+  type StackConfigStore,
+} from "../stack-credentials";
 import { cliEnvironment } from "../runner";
 
-/** Credentials from the stack's config when run in a Pulumi project with a stack, else the environment. */
-async function useStackCredentials(stack: string | undefined): Promise<void> {
+/**
+ * Credentials from the stack's config when run in a Pulumi project with a stack, else the
+ * environment. A stack holding a credential in clear is refused, as by the other commands; the
+ * answer is the stack, to write a rotated refresh token back to after the export.
+ */
+async function useStackCredentials(stack: string | undefined): Promise<StackConfigStore | undefined> {
   const workDir = process.cwd();
-  if (!fs.existsSync(path.join(workDir, "Pulumi.yaml")) && !fs.existsSync(path.join(workDir, "Pulumi.yml"))) return;
+  // The token chain is shared with the other commands on this machine through one named cache.
+  process.env[SETTINGS.tokenCache.envVar] ||= defaultTokenCachePath();
+  if (!fs.existsSync(path.join(workDir, "Pulumi.yaml")) && !fs.existsSync(path.join(workDir, "Pulumi.yml")))
+    return undefined;
   const workspace = await LocalWorkspace.create({ workDir, envVars: cliEnvironment({ workDir }) });
   const name = stack ?? (await workspace.stack())?.name;
-  if (!name) return;
-  const config = await workspace.getAllConfig(name);
-  setStackConfig({ get: (key) => (key in config ? config[key].value : undefined) });
+  if (!name) return undefined;
+  const store: StackConfigStore = {
+    name,
+    getAllConfig: () => workspace.getAllConfig(name),
+    setConfig: (key, value) => workspace.setConfig(name, key, value),
+  };
+  await assertCredentialsSecret(store);
+  setStackConfig(configSource(await store.getAllConfig()));
+  return store;
 }
 
 /** A reference by name when the name is unique and non-empty, else by id. */
@@ -40,8 +61,19 @@ function referencer(items: { id: string; name: string }[]): (id: string) => stri
 /** Fields written per person: the e-mail comes first, the manager by e-mail, activity by section. */
 const PERSON_FIELDS = USER_FIELDS.filter((field) => !["email", "managerId", "isActive"].includes(field));
 
-export async function exportRoster(opts: { stack?: string }): Promise<string> {
-  await useStackCredentials(opts.stack);
+export async function exportRoster(opts: { stack?: string; connection?: string }): Promise<string> {
+  const stack = await useStackCredentials(opts.stack);
+  try {
+    return await inConnection(opts.connection, () => organisationAsRoster());
+  } finally {
+    if (stack)
+      for (const report of await saveRotatedRefreshTokens(stack))
+        process.stderr.write(`${rotationMessage(stack.name, report)}\n`);
+  }
+}
+
+/** The organisation of the current connection as a roster file's text. */
+async function organisationAsRoster(): Promise<string> {
   // An organisation that serves no group or policy listing (TravelPerk's live REST surface) has none to export.
   const none = (error: unknown) => {
     if (error instanceof NotFoundError) return [];

@@ -13,8 +13,13 @@ import { Command, CommanderError, Option } from "commander";
 import { EXIT, previewOrUp, type RosterRunOptions } from "./run";
 import { exportRoster } from "./export";
 import { DEFAULT_SCOPES, DEFAULT_TIMEOUT_SECONDS, SCIM_SCOPES, loginCommand, type LoginOptions } from "./login";
+import { saveTokenCommand, type SaveTokenOptions } from "./save-token";
+import { InsecureCredentialsError } from "../stack-credentials";
 import { offboardGuard, stepsFromEventLog, stepsFromPreviewJson, summarize, summaryMarkdown } from "../roster/summary";
 import { packageVersion } from "../version";
+
+const CONNECTION_HELP =
+  "the organisation's named connection: config keys travelperk:<name>.*, variables TRAVELPERK_<NAME>_* (default: travelperk:*)";
 
 function rosterOptions(command: Command): Command {
   return command
@@ -25,7 +30,8 @@ function rosterOptions(command: Command): Command {
     .option("--summary <file>", "also write the Markdown summary to this file")
     .option("--json", "print the summary as JSON instead of Markdown")
     .option("--refresh", "refresh from TravelPerk first, so drift made outside Pulumi shows")
-    .option("--skip-checkpoints", "do not save state after every step (large rosters; every step is idempotent)");
+    .option("--skip-checkpoints", "do not save state after every step (large rosters; every step is idempotent)")
+    .option("--connection <name>", CONNECTION_HELP);
 }
 
 function writeResult(markdown: string, json: unknown, opts: { summary?: string; json?: boolean }): void {
@@ -91,7 +97,8 @@ export function buildCli(): Command {
       "read credentials from this stack's config (default: the selected stack, else the environment)",
     )
     .option("--output <file>", "write to a file instead of stdout")
-    .action(async (opts: { stack?: string; output?: string }) => {
+    .option("--connection <name>", CONNECTION_HELP)
+    .action(async (opts: { stack?: string; output?: string; connection?: string }) => {
       const text = await exportRoster(opts);
       if (opts.output) fs.writeFileSync(path.resolve(opts.output), text);
       else process.stdout.write(text);
@@ -116,10 +123,7 @@ export function buildCli(): Command {
       `space-separated scopes (default "${DEFAULT_SCOPES}", plus "${SCIM_SCOPES}" when userApi is scim)`,
     )
     .option("--stack <name>", "the stack whose config receives the token (default: the selected stack)")
-    .option(
-      "--connection <name>",
-      "sign in a named connection: keys travelperk:<name>.*, variables TRAVELPERK_<NAME>_*",
-    )
+    .option("--connection <name>", CONNECTION_HELP)
     .option("--no-browser", "do not open a browser: print the sign-in URL and wait")
     .option(
       "--output <file>",
@@ -128,6 +132,18 @@ export function buildCli(): Command {
     .option("--timeout <seconds>", "how long to wait for the browser", String(DEFAULT_TIMEOUT_SECONDS))
     .action(async (opts: LoginOptions) => {
       process.exitCode = await loginCommand(opts);
+    });
+
+  program
+    .command("save-token")
+    .description(
+      "store the newest refresh token of a rotated chain (from the token cache) as a secret in the stack config, or in --output FILE; never prints it",
+    )
+    .option("--stack <name>", "the stack whose config receives the token (default: the selected stack)")
+    .option("--connection <name>", CONNECTION_HELP)
+    .option("--output <file>", "write a dotenv file (mode 0600) instead of the stack config")
+    .action(async (opts: SaveTokenOptions) => {
+      process.exitCode = await saveTokenCommand(opts);
     });
 
   return program;
@@ -143,7 +159,8 @@ export async function main(argv: string[]): Promise<number> {
       return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
     }
     process.stderr.write(`pulumi-travelperk: ${error instanceof Error ? error.message : String(error)}\n`);
-    return EXIT.failed;
+    // A credential stored in clear is a usage problem: nothing ran, the message holds the fix.
+    return error instanceof InsecureCredentialsError ? EXIT.usage : EXIT.failed;
   }
 }
 

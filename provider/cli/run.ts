@@ -29,6 +29,8 @@ export interface RosterRunOptions {
   json?: boolean;
   refresh?: boolean;
   skipCheckpoints?: boolean;
+  /** The organisation's connection (`travelperk:<connection>.*`); default: the default connection. */
+  connection?: string;
 }
 
 export interface RosterRunResult {
@@ -75,8 +77,8 @@ async function foreignResources(stack: Stack, name: string): Promise<string[]> {
 }
 
 /** Labels for ids in the summary, from lists the run already fetched (no extra request). */
-function labels(): Map<string, string> {
-  const directory = cachedDirectory();
+function labels(connection: string | undefined): Map<string, string> {
+  const directory = cachedDirectory(connection);
   return new Map([...directory.policies, ...directory.groups].map((item) => [item.id, item.name]));
 }
 
@@ -92,7 +94,7 @@ export async function previewOrUp(kind: "preview" | "up", opts: RosterRunOptions
     workDir,
     env,
     program: async () => {
-      await new Roster(opts.name, { file: rosterFile }).ready;
+      await new Roster(opts.name, { file: rosterFile, connection: opts.connection }).ready;
     },
   });
 
@@ -111,14 +113,14 @@ export async function previewOrUp(kind: "preview" | "up", opts: RosterRunOptions
   // runProgram it uses the stack's current config (a rotated token, a new apiUrl).
   const refresh = opts.refresh ? { refresh: true, runProgram: true } : {};
   await stack.preview({ onEvent, onOutput: progress, ...refresh });
-  let summary = summarize(stepsFromEngineEvents(events), labels());
+  let summary = summarize(stepsFromEngineEvents(events), labels(opts.connection));
   const guard = opts.maxOffboard === undefined ? undefined : offboardGuard(summary, opts.maxOffboard);
 
   let applied = false;
   if (kind === "up" && !guard?.tripped) {
     const applyEvents: EngineEvent[] = [];
     await stack.up({ onEvent: (event) => applyEvents.push(event), onOutput: progress, ...refresh });
-    summary = summarize(stepsFromEngineEvents(applyEvents), labels());
+    summary = summarize(stepsFromEngineEvents(applyEvents), labels(opts.connection));
     applied = true;
   }
   const title =
