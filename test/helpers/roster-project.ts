@@ -74,8 +74,16 @@ export class RosterProject {
     return this.run(path.join(process.env.PULUMI_CLI_ROOT ?? "", "bin/pulumi"), [...args, "--non-interactive"], cwd);
   }
 
-  /** A project folder with a stack whose config points at the sandbox (token set with --secret). */
-  async create(name: string, stack: string, config: Record<string, string> = {}): Promise<string> {
+  /**
+   * A project folder with a stack whose config points at the sandbox; `secrets` are set with
+   * --secret (default: the sandbox's access token as travelperk:accessToken).
+   */
+  async create(
+    name: string,
+    stack: string,
+    config: Record<string, string> = {},
+    secrets: Record<string, string> = { "travelperk:accessToken": this.sandbox.accessToken },
+  ): Promise<string> {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), `tp-roster-${name}-`));
     fs.writeFileSync(path.join(dir, "Pulumi.yaml"), `name: ${name}\nruntime: nodejs\n`);
     fs.symlinkSync(path.join(process.env.TP_TEST_PROGRAM ?? "", "node_modules"), path.join(dir, "node_modules"));
@@ -83,7 +91,7 @@ export class RosterProject {
     const steps = [
       ["stack", "init", stack],
       ...Object.entries(settings).map(([key, value]) => ["config", "set", key, value]),
-      ["config", "set", "--secret", "travelperk:accessToken", this.sandbox.accessToken],
+      ...Object.entries(secrets).map(([key, value]) => ["config", "set", "--secret", key, value]),
     ];
     for (const args of steps) {
       const result = await this.pulumi(args, dir);

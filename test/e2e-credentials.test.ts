@@ -1,0 +1,272 @@
+/**
+ * Credentials as TravelPerk issues them, end to end under the real Pulumi CLI: the roster commands
+ * of the installed package in a project folder, against sandboxes whose OAuth server issues
+ * expiring access tokens and rotating refresh tokens. Covers expiry in the middle of a 40-person
+ * `up`, renewal without a storm of grants, rotation written back and a second command that works,
+ * a revoked refresh token, token confusion both ways, credentials stored in clear, two
+ * organisations in one program, and a scan of state, CLI output and logs for every secret value.
+ */
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { stringify } from "yaml";
+import { startSandbox, type SandboxServer } from "../sandbox/server";
+import { RosterProject, type Run } from "./helpers/roster-project";
+import { writes } from "./helpers/sandbox";
+
+jest.setTimeout(300_000);
+
+const PEOPLE = 40;
+const LIFETIME_S = 2;
+
+/** A roster of `n` people in the seeded Engineering group, on the default policy. */
+function roster(n: number, changed = ""): string {
+  return stringify({
+    defaults: { travelPolicy: "Standard", onDelete: "deactivate" },
+    people: Array.from({ length: n }, (_, i) => ({
+      email: `person${String(i).padStart(2, "0")}@example.com`,
+      firstName: `Person${String(i)}`,
+      lastName: i === 0 && changed ? changed : "Tester",
+      groups: ["Engineering"],
+    })),
+  });
+}
+
+/** Every file under `dir` (state, its history and backups), as text. */
+function filesUnder(dir: string): { file: string; text: string }[] {
+  if (!fs.existsSync(dir)) return [];
+  return fs.readdirSync(dir, { recursive: true, withFileTypes: true }).flatMap((entry) => {
+    if (!entry.isFile()) return [];
+    const file = path.join(entry.parentPath, entry.name);
+    return [{ file, text: fs.readFileSync(file, "latin1") }];
+  });
+}
+
+/** The secret values found in any of the texts: a list of "where: which". */
+function leaks(secrets: Record<string, string>, texts: { file: string; text: string }[]): string[] {
+  return texts.flatMap(({ file, text }) =>
+    Object.entries(secrets)
+      .filter(([, value]) => value.length >= 8 && text.includes(value))
+      .map(([name]) => `${file}: ${name}`),
+  );
+}
+
+const outputs: { file: string; text: string }[] = [];
+function record(name: string, run: Run): Run {
+  outputs.push({ file: `${name} (stdout)`, text: run.stdout }, { file: `${name} (stderr)`, text: run.stderr });
+  return run;
+}
+
+describe("OAuth with 2-second access tokens and rotating refresh tokens", () => {
+  let sandbox: SandboxServer;
+  let projects: RosterProject;
+  let project: string;
+  let cache: string;
+  const issued = new Set<string>();
+  const originalRefreshToken = () => [...issued][0];
+
+  beforeAll(async () => {
+    sandbox = await startSandbox({ tokenLifetimeSeconds: LIFETIME_S, refreshTokenRotation: "rotate" });
+    issued.add(sandbox.refreshToken);
+    projects = new RosterProject(sandbox);
+    cache = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "tp-token-cache-")), "tokens.json");
+    project = await projects.create(
+      "oauth-roster",
+      "dev",
+      { "travelperk:clientId": sandbox.clientId },
+      { "travelperk:clientSecret": sandbox.clientSecret, "travelperk:refreshToken": sandbox.refreshToken },
+    );
+    fs.writeFileSync(path.join(project, "roster.yaml"), roster(PEOPLE));
+  });
+  afterAll(async () => sandbox.stop());
+
+  const tp = (name: string, args: string[]) =>
+    projects.tp(args, project, { TRAVELPERK_TOKEN_CACHE: cache }).then((run) => record(name, run));
+  const stackRefreshToken = async () => {
+    const shown = await projects.pulumi(["config", "get", "travelperk:refreshToken", "--stack", "dev"], project);
+    return shown.stdout.trim();
+  };
+
+  test(`up of ${String(PEOPLE)} people outlives several access tokens: every write lands once, grants stay few`, async () => {
+    sandbox.clearLog();
+    const started = Date.now();
+    const result = await tp("up", ["up", "--stack", "dev"]);
+    const elapsedS = (Date.now() - started) / 1000;
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(new RegExp(`${String(PEOPLE)} added, 0 changed, 0 offboarded`));
+    expect(sandbox.listUsers()).toHaveLength(PEOPLE);
+
+    const log = sandbox.requests;
+    const grants = log.filter((r) => r.grant === "refresh_token");
+    const api = log.filter((r) => !r.path.includes("/oauth2/"));
+    const unauthorized = api.filter((r) => r.status === 401);
+    const spanS = (Math.max(...api.map((r) => r.at)) - Math.min(...api.map((r) => r.at))) / 1000;
+    console.log(
+      `OAuth up of ${String(PEOPLE)} people, ${String(LIFETIME_S)} s tokens: ${elapsedS.toFixed(1)} s wall, ` +
+        `API span ${spanS.toFixed(1)} s, ${String(api.length)} API requests (${String(writes(api).length)} writes), ` +
+        `${String(grants.length)} refresh grants, ${String(unauthorized.length)} × 401 ` +
+        `(${unauthorized.map((r) => `${r.method} ${r.path}`).join(", ") || "none"})`,
+    );
+    // Tokens expired in the middle of the run, so it had to renew...
+    expect(spanS).toBeGreaterThan(LIFETIME_S);
+    expect(grants.length).toBeGreaterThanOrEqual(2);
+    // ...on demand, one grant at a time for all processes: about one per token lifetime of the
+    // whole command (renewed a quarter of a lifetime early), never one per request or per resource.
+    expect(grants.length).toBeLessThanOrEqual(Math.ceil(elapsedS / (0.75 * LIFETIME_S)) + 3);
+    // A token is attached as each attempt leaves, so an expired one is the exception, and each
+    // 401 was answered by a renewal and a retry (every user exists once).
+    expect(unauthorized.length).toBeLessThanOrEqual(3);
+    const emails = sandbox.listUsers().map((u) => u.email);
+    expect(new Set(emails).size).toBe(PEOPLE);
+    const creates = log.filter((r) => r.method === "POST" && r.path.endsWith("/users") && r.status < 300);
+    expect(creates).toHaveLength(PEOPLE);
+  });
+
+  test("the rotated refresh token is written back as a secret, and the next command goes on from it", async () => {
+    const stored = await stackRefreshToken();
+    issued.add(sandbox.refreshToken);
+    expect(stored).not.toBe(originalRefreshToken());
+    expect(stored).toBe(sandbox.refreshToken);
+    const yaml = fs.readFileSync(path.join(project, "Pulumi.dev.yaml"), "utf8");
+    expect(yaml).toMatch(/travelperk:refreshToken:\s*\n\s*secure:/);
+    expect(yaml).not.toContain(stored);
+
+    fs.writeFileSync(path.join(project, "roster.yaml"), roster(PEOPLE, "Renamed"));
+    sandbox.clearLog();
+    const result = await tp("second up", ["up", "--stack", "dev"]);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/0 added, 1 changed, 0 offboarded/);
+    expect(sandbox.findUserByEmail("person00@example.com")?.last_name).toBe("Renamed");
+    // The spent token was never presented again: no refused grant.
+    expect(sandbox.requests.filter((r) => r.grant === "refresh_token" && r.status >= 400)).toEqual([]);
+    issued.add(sandbox.refreshToken);
+    expect(await stackRefreshToken()).toBe(sandbox.refreshToken);
+  });
+
+  test("a refresh token revoked at TravelPerk: a clear error naming login, nothing written, no token shown", async () => {
+    expect(sandbox.revokeTokens()).toBeGreaterThan(0);
+    fs.writeFileSync(path.join(project, "roster.yaml"), roster(PEOPLE, "Again"));
+    sandbox.clearLog();
+    const result = await tp("revoked up", ["up", "--stack", "dev"]);
+    expect(result.code).toBe(1);
+    expect(result.stderr + result.stdout).toMatch(/invalid_grant/);
+    expect(result.stderr + result.stdout).toMatch(/pulumi-travelperk login/);
+    const grants = sandbox.requests.filter((r) => r.grant !== undefined);
+    // One refused grant, not one per process or per resource: the error ends the run.
+    expect(grants.map((r) => `${r.grant ?? ""} ${String(r.status)}`)).toEqual(["refresh_token 400"]);
+    expect(writes(sandbox.requests.filter((r) => r.grant === undefined))).toEqual([]);
+    expect(sandbox.findUserByEmail("person00@example.com")?.last_name).toBe("Renamed");
+  });
+
+  test("no secret value in the state, its history and backups, the project folder, or any command's output", () => {
+    const secrets: Record<string, string> = {
+      clientSecret: sandbox.clientSecret,
+      accessToken: sandbox.accessToken,
+      ...Object.fromEntries([...issued].map((token, i) => [`refreshToken#${String(i)}`, token])),
+    };
+    const cached = JSON.parse(fs.readFileSync(cache, "utf8")) as unknown;
+    // The access tokens minted during the run are only in the token cache (mode 0600, outside the project).
+    const minted = JSON.stringify(cached).match(/tp_at_[\w-]+/g) ?? [];
+    minted.forEach((token, i) => (secrets[`mintedAccessToken#${String(i)}`] = token));
+    expect(fs.statSync(cache).mode & 0o777).toBe(0o600);
+    const texts = [
+      ...filesUnder(projects.backend),
+      ...filesUnder(project).filter((f) => !f.file.includes("node_modules")),
+      ...outputs,
+    ];
+    const found = leaks(secrets, texts);
+    console.log(
+      `secret scan: ${String(Object.keys(secrets).length)} secret values × ${String(texts.length)} texts ` +
+        `(${String(filesUnder(projects.backend).length)} backend files, ${String(outputs.length)} outputs): ${String(found.length)} found`,
+    );
+    expect(Object.keys(secrets).length).toBeGreaterThanOrEqual(4);
+    expect(texts.length).toBeGreaterThan(5);
+    expect(found).toEqual([]);
+  });
+});
+
+describe("credential mistakes are refused before anything is sent", () => {
+  let sandbox: SandboxServer;
+  let projects: RosterProject;
+  beforeAll(async () => {
+    sandbox = await startSandbox();
+    projects = new RosterProject(sandbox);
+  });
+  afterAll(async () => sandbox.stop());
+
+  async function previewIn(name: string, config: Record<string, string>, secrets?: Record<string, string>) {
+    const dir = await projects.create(name, "dev", config, secrets);
+    fs.writeFileSync(path.join(dir, "roster.yaml"), roster(2));
+    sandbox.clearLog();
+    const run = record(name, await projects.tp(["preview", "--stack", "dev"], dir));
+    return { run, dir, text: run.stdout + run.stderr };
+  }
+
+  test("a refresh token stored without --secret: exit 2 with the exact command that fixes it, value not shown", async () => {
+    const dir = await projects.create(
+      "clear-token",
+      "dev",
+      { "travelperk:clientId": sandbox.clientId },
+      {
+        "travelperk:clientSecret": sandbox.clientSecret,
+      },
+    );
+    // --plaintext: the CLI itself refuses a value that looks like a secret without one of the two flags.
+    const set = await projects.pulumi(
+      ["config", "set", "--plaintext", "--stack", "dev", "travelperk:refreshToken", sandbox.refreshToken],
+      dir,
+    );
+    expect(set.code).toBe(0);
+    fs.writeFileSync(path.join(dir, "roster.yaml"), roster(2));
+    sandbox.clearLog();
+    const run = record("clear-token", await projects.tp(["preview", "--stack", "dev"], dir));
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain(
+      'pulumi config set --secret --stack dev travelperk:refreshToken "$(pulumi config get --stack dev travelperk:refreshToken)"',
+    );
+    expect(run.stdout + run.stderr).not.toContain(sandbox.refreshToken);
+    expect(sandbox.requests).toEqual([]);
+  });
+
+  test("a scimToken equal to the REST credential: refused at configure, even for a preview that sends nothing", async () => {
+    const { run, text } = await previewIn(
+      "scim-same",
+      { "travelperk:userApi": "scim" },
+      {
+        "travelperk:accessToken": sandbox.accessToken,
+        "travelperk:scimToken": sandbox.accessToken,
+      },
+    );
+    expect(run.code).toBe(1);
+    expect(text).toMatch(/travelperk:scimToken/);
+    expect(text).toMatch(/travelperk:accessToken/);
+    expect(text).toMatch(/leave .*scimToken.* unset/i);
+    expect(text).not.toContain(sandbox.accessToken);
+    expect(writes(sandbox.requests)).toEqual([]);
+  });
+
+  test("the SCIM token given as the REST access token: the 401 names the confusion, not the value", async () => {
+    const { run, text } = await previewIn("scim-as-rest", {}, { "travelperk:accessToken": sandbox.scimToken });
+    expect(run.code).toBe(1);
+    expect(text).toMatch(/401/);
+    expect(text).toMatch(/SCIM token/);
+    expect(text).not.toContain(sandbox.scimToken);
+    expect(sandbox.requests.some((r) => r.credential === "scim" && r.status === 401)).toBe(true);
+  });
+
+  test("SCIM answering 401 to a wrong token: the message says which token SCIM needs and which was sent", async () => {
+    const { run, text } = await previewIn(
+      "scim-wrong",
+      { "travelperk:userApi": "scim" },
+      {
+        "travelperk:accessToken": sandbox.accessToken,
+        "travelperk:scimToken": "tp_scim_not-the-organisations-token",
+      },
+    );
+    expect(run.code).toBe(1);
+    expect(text).toMatch(/401/);
+    expect(text).toMatch(/Settings › Integrations › SCIM/);
+    expect(text).toMatch(/travelperk:scimToken/);
+    expect(text).not.toContain("tp_scim_not-the-organisations-token");
+  });
+});
