@@ -11,6 +11,7 @@ import * as os from "os";
 import * as path from "path";
 import { stringify } from "yaml";
 import { startSandbox, type SandboxServer } from "../sandbox/server";
+import { PASSPHRASE, makeProgramDir } from "./helpers/e2e";
 import { RosterProject, type Run } from "./helpers/roster-project";
 import { writes } from "./helpers/sandbox";
 
@@ -268,5 +269,118 @@ describe("credential mistakes are refused before anything is sent", () => {
     expect(text).toMatch(/Settings › Integrations › SCIM/);
     expect(text).toMatch(/travelperk:scimToken/);
     expect(text).not.toContain("tp_scim_not-the-organisations-token");
+  });
+});
+
+describe("two organisations in one program (connection: emea)", () => {
+  let hq: SandboxServer;
+  let emea: SandboxServer;
+  let dir: string;
+  let backend: string;
+  const rotations: string[] = [];
+  const cache = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "tp-orgs-cache-")), "tokens.json");
+
+  beforeAll(async () => {
+    // HQ signs in with OAuth (rotating refresh tokens), EMEA with an access token of its own.
+    hq = await startSandbox({ refreshTokenRotation: "rotate" });
+    emea = await startSandbox();
+    dir = makeProgramDir("tp-orgs");
+    backend = fs.mkdtempSync(path.join(os.tmpdir(), "tp-orgs-state-"));
+    process.env.TRAVELPERK_TOKEN_CACHE = cache;
+  });
+  afterAll(async () => {
+    delete process.env.TRAVELPERK_TOKEN_CACHE;
+    await hq.stop();
+    await emea.stop();
+  });
+
+  /** A module of the program folder's installed copy of the package. */
+  const installed = (name: string): unknown =>
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- the program folder's installed copy
+    require(require.resolve(name, { paths: [dir] }));
+
+  async function stack() {
+    const tp = installed("pulumi-travelperk") as typeof import("../provider/index");
+    const runner = installed("pulumi-travelperk/runner") as typeof import("../provider/runner");
+    (installed("pulumi-travelperk/runtime") as typeof import("../provider/runtime")).startNewCommand();
+    return runner.openStack({
+      projectName: "tp-orgs",
+      stackName: "dev",
+      workDir: dir,
+      backendUrl: `file://${backend}`,
+      passphrase: PASSPHRASE,
+      pulumiRoot: process.env.PULUMI_CLI_ROOT,
+      onRotation: (message) => rotations.push(message),
+      program: async () => {
+        const ann = new tp.User("ann", { email: "ann@hq.example.com", firstName: "Ann", lastName: "Hq" });
+        const bob = new tp.User("bob", {
+          email: "bob@emea.example.com",
+          firstName: "Bob",
+          lastName: "Emea",
+          connection: "emea",
+        });
+        const [hqGroup, emeaGroup] = await Promise.all([
+          tp.getGroup({ name: "Engineering" }),
+          tp.getGroup({ name: "Engineering", connection: "emea" }),
+        ]);
+        new tp.GroupMembership("ann/engineering", { groupId: hqGroup.id, userId: ann.id });
+        new tp.GroupMembership("bob/engineering", { groupId: emeaGroup.id, userId: bob.id, connection: "emea" });
+      },
+      config: {
+        "travelperk:apiUrl": { value: hq.apiUrl },
+        "travelperk:clientId": { value: hq.clientId },
+        "travelperk:clientSecret": { value: hq.clientSecret, secret: true },
+        "travelperk:refreshToken": { value: hq.refreshToken, secret: true },
+        "travelperk:emea.apiUrl": { value: emea.apiUrl },
+        "travelperk:emea.accessToken": { value: emea.accessToken, secret: true },
+        "travelperk:retryBaseDelayMs": { value: "20" },
+      },
+    });
+  }
+
+  test("each resource and lookup goes to its own organisation with its own credential; nothing crosses", async () => {
+    const firstRefreshToken = hq.refreshToken;
+    const result = await (await stack()).up();
+    expect(result.summary.result).toBe("succeeded");
+    expect(hq.listUsers().map((u) => u.email)).toEqual(["ann@hq.example.com"]);
+    expect(emea.listUsers().map((u) => u.email)).toEqual(["bob@emea.example.com"]);
+    const engineering = (s: SandboxServer) => s.listGroups().find((g) => g.name === "Engineering")!;
+    expect(hq.groupMembers(engineering(hq).id)).toEqual([hq.findUserByEmail("ann@hq.example.com")!.id]);
+    expect(emea.groupMembers(engineering(emea).id)).toEqual([emea.findUserByEmail("bob@emea.example.com")!.id]);
+    // Neither organisation was ever shown the other's credential: no request refused.
+    expect(hq.requests.filter((r) => r.status === 401)).toEqual([]);
+    expect(emea.requests.filter((r) => r.status === 401)).toEqual([]);
+    expect(emea.requests.some((r) => r.grant !== undefined)).toBe(false);
+    expect(hq.requests.some((r) => r.grant === "refresh_token")).toBe(true);
+
+    // HQ's refresh token rotated: written back to travelperk:refreshToken (not emea's keys), as a secret.
+    expect(rotations.join("\n")).toMatch(/stored as a secret in travelperk:refreshToken of stack dev/);
+    expect(fs.readFileSync(path.join(dir, "Pulumi.dev.yaml"), "utf8")).toMatch(
+      /travelperk:refreshToken:\s*\n\s*secure:/,
+    );
+    expect(hq.refreshToken).not.toBe(firstRefreshToken);
+
+    // The state names the connection of each EMEA resource and holds no credential of either.
+    const state = fs.readFileSync(path.join(backend, ".pulumi/stacks/tp-orgs/dev.json"), "utf8");
+    const resources = (
+      JSON.parse(state) as {
+        checkpoint: { latest: { resources: { urn: string; inputs?: Record<string, unknown> }[] } };
+      }
+    ).checkpoint.latest.resources;
+    const inputsOf = (suffix: string) => resources.find((r) => r.urn.endsWith(suffix))?.inputs ?? {};
+    expect(inputsOf("::bob").connection).toBe("emea");
+    expect(inputsOf("::bob/engineering").connection).toBe("emea");
+    expect(inputsOf("::ann").connection).toBeUndefined();
+    const secrets = {
+      hqClientSecret: hq.clientSecret,
+      hqFirstRefreshToken: firstRefreshToken,
+      hqRefreshToken: hq.refreshToken,
+      emeaAccessToken: emea.accessToken,
+    };
+    expect(leaks(secrets, [{ file: "state", text: state }, ...filesUnder(backend)])).toEqual([]);
+
+    // A second command in a fresh process goes on from the rotated token: a no-op preview.
+    const preview = await (await stack()).preview();
+    expect(preview.changeSummary).toEqual({ same: 5 });
   });
 });
