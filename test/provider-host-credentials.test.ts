@@ -1,0 +1,139 @@
+/**
+ * Credentials through Pulumi's own provider host, as the engine hands them over in Configure: the
+ * refresh-token OAuth kind renewing expiring access tokens, a named connection reaching its own
+ * organisation, and the token confusions refused at Configure, before any request.
+ */
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { startSandbox, type SandboxServer } from "../sandbox/server";
+import { ProviderHost } from "./helpers/provider-host";
+import { serializedProvider } from "./helpers/serialize";
+
+jest.setTimeout(120_000);
+
+const program = process.env.TP_TEST_PROGRAM!;
+const urn = (name: string) => `urn:pulumi:dev::tp-test::pulumi-nodejs:dynamic/travelperk:User::${name}`;
+let provider: string;
+let hq: SandboxServer;
+let emea: SandboxServer;
+const hosts: ProviderHost[] = [];
+const cacheDir = fs.mkdtempSync(path.join(os.tmpdir(), "tp-host-cache-"));
+
+beforeAll(async () => {
+  provider = await serializedProvider(program, "user");
+  hq = await startSandbox({ tokenLifetimeSeconds: 1 });
+  emea = await startSandbox();
+});
+afterAll(async () => {
+  await Promise.all(hosts.map((h) => h.stop()));
+  await hq.stop();
+  await emea.stop();
+});
+
+async function host(): Promise<ProviderHost> {
+  const started = new ProviderHost(program);
+  hosts.push(started);
+  await started.start({ TRAVELPERK_TOKEN_CACHE: path.join(cacheDir, `tokens-${String(hosts.length)}.json`) });
+  return started;
+}
+
+async function createUser(h: ProviderHost, name: string, extra: Record<string, unknown> = {}) {
+  const checked = await h.check(
+    urn(name),
+    {},
+    { __provider: provider, email: `${name}@example.com`, firstName: name, lastName: "Host", ...extra },
+  );
+  expect(checked.failures).toEqual([]);
+  return h.create(urn(name), checked.inputs);
+}
+
+test("OAuth in Configure: access tokens renewed on demand as they expire, one grant each, no credential in outputs", async () => {
+  const h = await host();
+  const refreshToken = hq.refreshToken;
+  await h.configure({
+    "travelperk:apiUrl": hq.apiUrl,
+    "travelperk:clientId": hq.clientId,
+    "travelperk:clientSecret": hq.clientSecret,
+    "travelperk:refreshToken": refreshToken,
+    "travelperk:emea.apiUrl": emea.apiUrl,
+    "travelperk:emea.accessToken": emea.accessToken,
+    "travelperk:retryBaseDelayMs": "5",
+  });
+  hq.clearLog();
+  const first = await createUser(h, "ada");
+  await new Promise((resolve) => setTimeout(resolve, 1300)); // the access token expires meanwhile
+  const second = await createUser(h, "grace");
+  const grants = hq.requests.filter((r) => r.grant === "refresh_token");
+  // One grant to start, one after the expiry; nothing renewed while idle, no 401 on the API.
+  expect(grants).toHaveLength(2);
+  expect(hq.requests.filter((r) => r.status === 401)).toEqual([]);
+  expect(
+    hq
+      .listUsers()
+      .map((u) => u.email)
+      .sort(),
+  ).toEqual(["ada@example.com", "grace@example.com"]);
+
+  // connection "emea": the same provider reaches the other organisation with its own token.
+  const third = await createUser(h, "linus", { connection: "emea" });
+  expect(emea.listUsers().map((u) => u.email)).toEqual(["linus@example.com"]);
+  expect(third.properties.connection).toBe("emea");
+  expect(first.properties.connection).toBeUndefined();
+
+  const texts = JSON.stringify([first, second, third]) + h.stderr;
+  for (const secret of [hq.clientSecret, refreshToken, hq.refreshToken, emea.accessToken])
+    expect(texts).not.toContain(secret);
+});
+
+test("a connection name that is not one fails check on that field, with no request", async () => {
+  const h = await host();
+  await h.configure({ "travelperk:apiUrl": emea.apiUrl, "travelperk:accessToken": emea.accessToken });
+  emea.clearLog();
+  const checked = await h.check(
+    urn("bad"),
+    {},
+    { __provider: provider, email: "bad@example.com", firstName: "B", lastName: "C", connection: "EMEA West" },
+  );
+  expect(checked.failures.map((f) => f.property)).toEqual(["connection"]);
+  expect(emea.requests).toEqual([]);
+});
+
+// The host's Configure only keeps the config: the dynamic provider is configured (and refuses) as
+// the first call for it arrives, the check of the first resource, before any request.
+test("a scimToken equal to the REST credential is refused, naming both keys and not the value", async () => {
+  const h = await host();
+  emea.clearLog();
+  const error = (await h
+    .configure({
+      "travelperk:apiUrl": emea.apiUrl,
+      "travelperk:userApi": "scim",
+      "travelperk:accessToken": emea.accessToken,
+      "travelperk:scimToken": emea.accessToken,
+    })
+    .then(() => createUser(h, "scim-confused"))
+    .catch((e: unknown) => e)) as Error;
+  expect(error).toBeInstanceOf(Error);
+  expect(error.message).toMatch(/travelperk:scimToken.*travelperk:accessToken/s);
+  expect(emea.requests).toEqual([]);
+  expect(error.message).not.toContain(emea.accessToken);
+});
+
+test("two credential kinds for one connection are refused, naming the keys and not the values", async () => {
+  const h = await host();
+  emea.clearLog();
+  const error = (await h
+    .configure({
+      "travelperk:emea.apiUrl": emea.apiUrl,
+      "travelperk:emea.accessToken": emea.accessToken,
+      "travelperk:emea.apiKey": emea.apiKey,
+    })
+    .then(() => createUser(h, "two-kinds", { connection: "emea" }))
+    .catch((e: unknown) => e)) as Error;
+  expect(error).toBeInstanceOf(Error);
+  expect(error.message).toMatch(/travelperk:emea\.accessToken/);
+  expect(error.message).toMatch(/travelperk:emea\.apiKey/);
+  expect(error.message).not.toContain(emea.accessToken);
+  expect(error.message).not.toContain(emea.apiKey);
+  expect(emea.requests).toEqual([]);
+});
