@@ -30,6 +30,17 @@ function withConnection<T extends Props | undefined>(props: T, connection: strin
   return props === undefined || connection === DEFAULT_CONNECTION ? props : { ...props, connection };
 }
 
+/**
+ * `result` with the connection added to the property bags named by `keys`; a bag the resource did
+ * not answer stays absent (not `undefined`), so the answer is the resource's own otherwise.
+ */
+function carrying<R extends object>(result: R, keys: (keyof R & string)[], connection: string): R {
+  const carried = { ...result } as Record<string, unknown>;
+  for (const key of keys)
+    if (carried[key] !== undefined) carried[key] = withConnection(carried[key] as Props, connection);
+  return carried as R;
+}
+
 /** Why `connection` is refused, or undefined: a bad name, or a connection whose credentials conflict. */
 function connectionFailure(value: unknown): string | undefined {
   if (value === undefined || value === null || value === DEFAULT_CONNECTION) return undefined;
@@ -52,7 +63,7 @@ export function scopedToConnection(impl: ProviderImpl): ProviderImpl {
       if (failure) return { failures: [{ property: "connection", reason: failure }] };
       const connection = connectionOf(news);
       const result = await inConnection(connection, () => impl.check(without(olds), without(news)));
-      return { ...result, inputs: withConnection(result.inputs as Props | undefined, connection) };
+      return carrying(result, ["inputs"], connection);
     },
 
     async diff(id, olds: Props, news: Props) {
@@ -65,7 +76,7 @@ export function scopedToConnection(impl: ProviderImpl): ProviderImpl {
       const connection = connectionOf(inputs);
       try {
         const result = await inConnection(connection, () => impl.create(without(inputs)));
-        return { ...result, outs: withConnection(result.outs as Props | undefined, connection) };
+        return carrying(result, ["outs"], connection);
       } catch (error) {
         // "Created but failed to initialise": the next run must find the resource in its connection.
         if (error && typeof error === "object" && "properties" in error)
@@ -78,17 +89,13 @@ export function scopedToConnection(impl: ProviderImpl): ProviderImpl {
       const connection = connectionOf(props);
       const result = await inConnection(connection, () => impl.read(id, props && without(props)));
       if (result.id === undefined) return result;
-      return {
-        ...result,
-        props: withConnection(result.props as Props | undefined, connection),
-        inputs: withConnection(result.inputs as Props | undefined, connection),
-      };
+      return carrying(result, ["props", "inputs"], connection);
     },
 
     async update(id, olds: Props, news: Props) {
       const connection = connectionOf(news);
       const result = await inConnection(connection, () => impl.update(id, without(olds), without(news)));
-      return { ...result, outs: withConnection(result.outs as Props | undefined, connection) };
+      return carrying(result, ["outs"], connection);
     },
 
     delete(id, props: Props) {
