@@ -73,7 +73,8 @@ export function assertOutsideRepository(file: string, key: string, cwd = process
   const resolved = path.resolve(file);
   for (const root of protectedRoots(cwd)) {
     const relative = path.relative(root, resolved);
-    if (relative !== "" && !relative.startsWith("..") && !path.isAbsolute(relative))
+    const above = relative === ".." || relative.startsWith(`..${path.sep}`);
+    if (relative !== "" && !above && !path.isAbsolute(relative))
       throw new TokenCacheInRepositoryError(resolved, root, key);
   }
 }
