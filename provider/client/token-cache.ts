@@ -101,6 +101,14 @@ function writeFile(file: string, content: CacheFile): void {
   fs.renameSync(temporary, file);
 }
 
+/**
+ * The spent fingerprints a chain keeps: its first (the token it began from, which a stack config may
+ * hold for good while the file is the store) and the newest.
+ */
+function keptSpent(spent: string[]): string[] {
+  return spent.length <= MAX_SPENT ? spent : [spent[0], ...spent.slice(-(MAX_SPENT - 1))];
+}
+
 function belongs(chain: TokenChain, client: string, refreshToken: string): boolean {
   if (chain.client !== client) return false;
   const known = fingerprint(refreshToken);
@@ -140,7 +148,7 @@ export class TokenCache {
       const kept = content.chains.filter((other, i) => i !== index && now - other.updatedAt < KEEP_UNUSED_MS);
       writeFile(this.file, {
         version: 1,
-        chains: [...kept, { ...chain, spent: chain.spent.slice(-MAX_SPENT), updatedAt: now }],
+        chains: [...kept, { ...chain, spent: keptSpent(chain.spent), updatedAt: now }],
       });
       return result;
     } finally {
