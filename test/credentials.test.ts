@@ -793,6 +793,31 @@ describe("OAuthSession against the sandbox", () => {
     expect(await restStatus(second)).toBe(200);
   });
 
+  test("a token endpoint slower than the renewal margin: the token just obtained is used, no grant loop", async () => {
+    // 0.2 s tokens answered after 0.17 s: each arrives inside its own margin (a quarter of its life).
+    sandbox.setOptions({ tokenLifetimeSeconds: 0.2, latencyMs: 170 });
+    try {
+      const s = session();
+      const header = await s.authorization();
+      expect(header).toMatch(/^Bearer tp_at_/);
+      expect(refreshGrants()).toBe(1);
+    } finally {
+      sandbox.setOptions({ latencyMs: undefined });
+    }
+  });
+
+  test("access tokens that arrive already expired: a CredentialError after 3 grants, not an endless loop", async () => {
+    // 0.05 s tokens answered after 0.1 s: expired (counted from the request) before they arrive.
+    sandbox.setOptions({ tokenLifetimeSeconds: 0.05, latencyMs: 100 });
+    const s = session();
+    const error = await rejected(s.authorization());
+    sandbox.setOptions({ latencyMs: undefined });
+    expect(error).toBeInstanceOf(CredentialError);
+    expect(error.message).toMatch(/expired before they could be used \(3 grants in a row\)/);
+    expect(refreshGrants()).toBe(3);
+    expect(error.message).not.toContain(CLIENT_SECRET);
+  });
+
   test("no renewal while idle: past expiry nothing is sent until the next call", async () => {
     sandbox.setOptions({ tokenLifetimeSeconds: 0.4 });
     const s = session();

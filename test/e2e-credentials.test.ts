@@ -10,6 +10,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { stringify } from "yaml";
+import { OAuthSession } from "../provider/client/credentials";
 import { startSandbox, type SandboxServer } from "../sandbox/server";
 import { PASSPHRASE, makeProgramDir } from "./helpers/e2e";
 import { RosterProject, type Run } from "./helpers/roster-project";
@@ -382,5 +383,82 @@ describe("two organisations in one program (connection: emea)", () => {
     // A second command in a fresh process goes on from the rotated token: a no-op preview.
     const preview = await (await stack()).preview();
     expect(preview.changeSummary).toEqual({ same: 5 });
+  });
+});
+
+describe("save-token: the newest refresh token of a chain another process rotated", () => {
+  let sandbox: SandboxServer;
+  let projects: RosterProject;
+  let cache: string;
+  beforeEach(() => {
+    // A cache of its own per test: a live access token in it would be adopted instead of a grant.
+    cache = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "tp-save-cache-")), "tokens.json");
+  });
+  beforeAll(async () => {
+    sandbox = await startSandbox({ refreshTokenRotation: "rotate" });
+    projects = new RosterProject(sandbox);
+  });
+  afterAll(async () => sandbox.stop());
+
+  /** What a plain `pulumi up`'s provider does: one grant, which rotates the token, kept in the cache. */
+  async function rotateElsewhere(refreshToken: string, from: string): Promise<void> {
+    const session = new OAuthSession(
+      {
+        kind: "oauth",
+        clientId: sandbox.clientId,
+        clientSecret: sandbox.clientSecret,
+        refreshToken,
+        tokenUrl: `${sandbox.url}/oauth2/token`,
+        from,
+      },
+      { cacheFile: cache, cacheNamed: true, cacheKey: "travelperk:tokenCache", connection: "", timeoutMs: 10_000 },
+    );
+    await session.authorization();
+    expect(sandbox.refreshToken).not.toBe(refreshToken);
+  }
+
+  test("--stack: stored as a secret in the stack config, never printed; a second run has nothing to store", async () => {
+    const spent = sandbox.refreshToken;
+    const dir = await projects.create(
+      "save-token",
+      "dev",
+      { "travelperk:clientId": sandbox.clientId },
+      { "travelperk:clientSecret": sandbox.clientSecret, "travelperk:refreshToken": spent },
+    );
+    await rotateElsewhere(spent, "travelperk:refreshToken");
+    const env = { TRAVELPERK_TOKEN_CACHE: cache };
+    const saved = record("save-token", await projects.tp(["save-token", "--stack", "dev"], dir, env));
+    expect(saved.code).toBe(0);
+    expect(saved.stdout).toMatch(/stored as a secret in travelperk:refreshToken of stack dev/);
+    expect(saved.stdout + saved.stderr).not.toContain(sandbox.refreshToken);
+    const shown = await projects.pulumi(["config", "get", "travelperk:refreshToken", "--stack", "dev"], dir);
+    expect(shown.stdout.trim()).toBe(sandbox.refreshToken);
+    expect(fs.readFileSync(path.join(dir, "Pulumi.dev.yaml"), "utf8")).toMatch(
+      /travelperk:refreshToken:\s*\n\s*secure:/,
+    );
+    const again = await projects.tp(["save-token", "--stack", "dev"], dir, env);
+    expect(again.code).toBe(0);
+    expect(again.stdout).toMatch(/Nothing to store/);
+  });
+
+  test("--output outside a project, the token from the environment: a 0600 dotenv file, the token not shown", async () => {
+    const spent = sandbox.refreshToken;
+    await rotateElsewhere(spent, "TRAVELPERK_REFRESH_TOKEN");
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "tp-save-out-"));
+    const env = {
+      TRAVELPERK_TOKEN_CACHE: cache,
+      TRAVELPERK_API_URL: sandbox.apiUrl,
+      TRAVELPERK_CLIENT_ID: sandbox.clientId,
+      TRAVELPERK_CLIENT_SECRET: sandbox.clientSecret,
+      TRAVELPERK_REFRESH_TOKEN: spent,
+    };
+    const saved = record("save-token --output", await projects.tp(["save-token", "--output", "new.env"], dir, env));
+    expect(saved.code).toBe(0);
+    expect(saved.stdout + saved.stderr).not.toContain(sandbox.refreshToken);
+    const file = path.join(dir, "new.env");
+    expect(fs.statSync(file).mode & 0o777).toBe(0o600);
+    expect(fs.readFileSync(file, "utf8")).toContain(`TRAVELPERK_REFRESH_TOKEN=${sandbox.refreshToken}\n`);
+    // Without --output outside a project it is a usage error.
+    expect((await projects.tp(["save-token"], dir, env)).code).toBe(2);
   });
 });

@@ -137,3 +137,39 @@ test("two credential kinds for one connection are refused, naming the keys and n
   expect(error.message).not.toContain(emea.apiKey);
   expect(emea.requests).toEqual([]);
 });
+
+test("a plain program's provider, no cache named: a rotation warns once, naming the key and save-token, not the token", async () => {
+  const rotating = await startSandbox({ refreshTokenRotation: "rotate" });
+  try {
+    const h = new ProviderHost(program);
+    hosts.push(h);
+    // No TRAVELPERK_TOKEN_CACHE: the default file under XDG_CACHE_HOME keeps the chain.
+    const cacheHome = fs.mkdtempSync(path.join(os.tmpdir(), "tp-host-xdg-"));
+    await h.start({ XDG_CACHE_HOME: cacheHome });
+    const refreshToken = rotating.refreshToken;
+    await h.configure({
+      "travelperk:apiUrl": rotating.apiUrl,
+      "travelperk:clientId": rotating.clientId,
+      "travelperk:clientSecret": rotating.clientSecret,
+      "travelperk:refreshToken": refreshToken,
+    });
+    const checked = await h.check(
+      urn("rotated"),
+      {},
+      { __provider: provider, email: "rotated@example.com", firstName: "R", lastName: "T" },
+    );
+    await h.create(urn("rotated"), checked.inputs);
+    expect(rotating.refreshToken).not.toBe(refreshToken);
+    await new Promise((resolve) => setTimeout(resolve, 200)); // the provider's stderr reaches us
+    const warnings = h.stderr.split("\n").filter((line) => line.includes("rotated the refresh token"));
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toContain("travelperk:refreshToken");
+    expect(warnings[0]).toContain("npx pulumi-travelperk save-token");
+    expect(h.stderr).not.toContain(refreshToken);
+    expect(h.stderr).not.toContain(rotating.refreshToken);
+    const cacheFile = path.join(cacheHome, "pulumi-travelperk/tokens.json");
+    expect(fs.statSync(cacheFile).mode & 0o777).toBe(0o600);
+  } finally {
+    await rotating.stop();
+  }
+});

@@ -22,6 +22,9 @@ export interface CredentialSource {
   readonly description: string;
 }
 
+/** Grants one attempt may wait for before its token is given up on (each arrived already expired). */
+const MAX_RENEWALS_PER_ATTEMPT = 3;
+
 /** Raised when no access token can be obtained; names the keys and what to do, never a value. */
 export class CredentialError extends Error {
   constructor(
@@ -119,22 +122,32 @@ export class OAuthSession implements CredentialSource {
     return (this.options.now ?? Date.now)();
   }
 
-  private usable(access: CachedAccess | undefined): access is CachedAccess {
-    return (
-      access !== undefined &&
-      access.token !== this.rejected &&
-      this.now() < access.expiresAt - renewalMarginMs(access.lifetimeMs)
-    );
+  /** Not rejected, and not yet inside its renewal margin. */
+  private usable(access: CachedAccess): boolean {
+    return access.token !== this.rejected && this.now() < access.expiresAt - renewalMarginMs(access.lifetimeMs);
   }
 
   async authorization(): Promise<string> {
-    while (!this.usable(this.access)) await this.renewOnce();
-    return `Bearer ${this.access.token}`;
+    for (let renewals = 0; ; renewals++) {
+      const access = this.access;
+      if (access && this.usable(access)) return `Bearer ${access.token}`;
+      // A token just obtained is used even inside its renewal margin (a token endpoint slower than
+      // a quarter of the lifetime): asking again would only loop. Expired on arrival is an error.
+      if (renewals > 0 && access && access.token !== this.rejected && this.now() < access.expiresAt)
+        return `Bearer ${access.token}`;
+      if (renewals >= MAX_RENEWALS_PER_ATTEMPT)
+        throw new CredentialError(
+          `the access tokens of ${this.credentials.tokenUrl} expired before they could be used ` +
+            `(${String(renewals)} grants in a row): check the token endpoint's expires_in and this machine's clock`,
+          0,
+        );
+      await this.renewOnce();
+    }
   }
 
   async renew(sent: string): Promise<boolean> {
     // Another attempt already renewed: the new token is worth one try.
-    if (this.usable(this.access) && `Bearer ${this.access.token}` !== sent) return true;
+    if (this.access && this.usable(this.access) && `Bearer ${this.access.token}` !== sent) return true;
     this.rejected = sent.replace(/^Bearer\s+/i, "");
     this.access = undefined;
     this.stats.renewalsAfter401 += 1;
@@ -153,7 +166,7 @@ export class OAuthSession implements CredentialSource {
   /** Under the cache's lock: a token another process obtained, else a refresh grant with the chain's newest token. */
   private async obtain(): Promise<void> {
     this.access = await this.cache.update(this.client, this.credentials.refreshToken, async (chain) => {
-      if (this.usable(chain.access)) {
+      if (chain.access && this.usable(chain.access)) {
         this.stats.adopted += 1;
         return { chain, result: chain.access };
       }
