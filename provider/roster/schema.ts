@@ -6,6 +6,12 @@ import { z } from "zod";
 import { ON_DELETE, userFieldShape } from "../resources/user";
 import { booleanInput, enumInput, nonEmptyString } from "../resources/validation";
 import { ROLES } from "../client/users";
+import { isCalendarDate, isTimeZone } from "./dates";
+
+/** A calendar date, `YYYY-MM-DD`. */
+const calendarDate = z
+  .string({ error: "must be a date written YYYY-MM-DD" })
+  .refine(isCalendarDate, { error: "must be a real calendar date written YYYY-MM-DD" });
 
 /** The user fields a person declares directly; the manager is named by `manager` instead of an id. */
 const { managerId: _managerId, ...personUserFields } = userFieldShape;
@@ -42,8 +48,30 @@ export const personSchema = z
     adoptExisting: booleanInput()
       .optional()
       .describe("Manage an existing active account with this e-mail (default: defaults.adoptExisting, else false)"),
+    /** The first working day (`YYYY-MM-DD`, in `defaults.timeZone`): the account is created by a run on or after it. Default: none (now). */
+    startDate: calendarDate
+      .optional()
+      .describe("First working day, YYYY-MM-DD in defaults.timeZone: created by a run on or after it"),
+    /** The last working day (`YYYY-MM-DD`): active through it, offboarded by a run on any later day. Default: none. */
+    endDate: calendarDate
+      .optional()
+      .describe("Last working day, YYYY-MM-DD in defaults.timeZone: offboarded by a run on any later day"),
+    /** A plan that offboards, deletes or demotes this person fails the guard unless `--allow-protected` names them. Default: `false`. */
+    protect: booleanInput()
+      .optional()
+      .describe("Offboarding, deleting or demoting this person fails the guard unless --allow-protected names them"),
   })
   .describe("A person on the roster");
+
+/** How the roster treats one group (department). */
+export const groupSettingsSchema = z
+  .strictObject({
+    /** The roster owns the group's whole member list: members it does not list are removed by `up`. Default: `false` (additive). */
+    authoritative: booleanInput()
+      .optional()
+      .describe("The roster owns the whole member list: members it does not list are removed (default false)"),
+  })
+  .describe("How the roster treats one group");
 
 /** Roster-wide defaults, applied to each person who does not say otherwise. */
 export const defaultsSchema = z
@@ -58,6 +86,12 @@ export const defaultsSchema = z
     role: enumInput(ROLES).optional(),
     /** Default ISO 639-1 language code. Default: none (languages not managed). */
     language: userFieldShape.language,
+    /** The IANA time zone `startDate`, `endDate` and "today" are read in, e.g. `Europe/Madrid`. Default: `UTC`. */
+    timeZone: z
+      .string()
+      .refine(isTimeZone, { error: "must be an IANA time zone name such as Europe/Madrid or UTC" })
+      .optional()
+      .describe("IANA time zone the dates are read in (default UTC)"),
   })
   .describe("Defaults for every person");
 
@@ -68,6 +102,11 @@ export const rosterFileSchema = z
     $schema: z.string().optional(),
     /** Defaults for every person. Default: none. */
     defaults: defaultsSchema.optional(),
+    /** Groups by name (case-insensitive) or id, and how the roster treats each. Default: every group additive. */
+    groups: z
+      .record(reference, groupSettingsSchema, { error: "must map group names to settings" })
+      .optional()
+      .describe("Groups by name or id: { Sales: { authoritative: true } }"),
     /** The people on the roster. Required. */
     people: z.array(personSchema, { error: "must be a list of people" }),
   })
@@ -87,6 +126,12 @@ export type Person = z.output<typeof personSchema>;
  */
 export type RosterDefaults = z.output<typeof defaultsSchema>;
 export type RosterFile = z.output<typeof rosterFileSchema>;
+/**
+ * How the roster treats one group.
+ *
+ * @interface
+ */
+export type GroupSettings = z.output<typeof groupSettingsSchema>;
 
 /** The JSON Schema of the roster file, for editors (`npm run schema`). */
 export function rosterJsonSchema(): Record<string, unknown> {
