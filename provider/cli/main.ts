@@ -55,11 +55,22 @@ export function buildCli(): Command {
             ? "show who would be added, changed and offboarded"
             : "apply the roster (only when the guard passes)",
         ),
-    ).action(async (opts: RosterRunOptions) => {
-      const result = await previewOrUp(kind, opts);
-      writeResult(result.markdown, { summary: result.summary, guard: result.guard, applied: result.applied }, opts);
-      process.exitCode = result.guard?.tripped ? EXIT.guard : EXIT.ok;
-    });
+    )
+      .addOption(
+        kind === "preview"
+          ? new Option("--save-plan <file>", "record the exact changes and the roster's hash, for up --plan")
+          : new Option("--plan <file>", "apply only when a fresh preview plans exactly the changes of this saved plan"),
+      )
+      .action(async (opts: RosterRunOptions) => {
+        const result = await previewOrUp(kind, opts);
+        writeResult(
+          result.markdown,
+          { summary: result.summary, guard: result.guard, applied: result.applied, plan: result.plan },
+          opts,
+        );
+        // A stale plan, like a tripped guard, applies nothing: exit 3.
+        process.exitCode = result.guard?.tripped || result.plan?.agreed === false ? EXIT.guard : EXIT.ok;
+      });
   }
 
   program

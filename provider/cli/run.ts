@@ -9,6 +9,15 @@ import { cliEnvironment, openStack } from "../runner";
 import { cachedDirectory } from "../lookups";
 import { Roster, ROSTER_TYPE } from "../roster/component";
 import {
+  comparePlans,
+  loadPlan,
+  makePlan,
+  planDifferenceMarkdown,
+  plansAgree,
+  savePlan,
+  type PlanDifference,
+} from "../roster/plan";
+import {
   offboardGuard,
   stepsFromEngineEvents,
   summarize,
@@ -31,6 +40,10 @@ export interface RosterRunOptions {
   skipCheckpoints?: boolean;
   /** The organisation's connection (`travelperk:<connection>.*`); default: the default connection. */
   connection?: string;
+  /** `preview --save-plan FILE`: record the exact changes and the roster's hash. */
+  savePlan?: string;
+  /** `up --plan FILE`: apply only when a fresh preview plans exactly the changes saved there. */
+  plan?: string;
 }
 
 export interface RosterRunResult {
@@ -39,6 +52,8 @@ export interface RosterRunResult {
   markdown: string;
   /** Whether `up` applied the changes (false for preview, or when the guard tripped). */
   applied: boolean;
+  /** With `up --plan`: whether the fresh preview agreed with the reviewed plan, and where not. */
+  plan?: { file: string; agreed: boolean; difference: PlanDifference };
 }
 
 function projectName(workDir: string): string {
@@ -86,6 +101,10 @@ export async function previewOrUp(kind: "preview" | "up", opts: RosterRunOptions
   const workDir = process.cwd();
   const rosterFile = path.resolve(opts.roster);
   if (!fs.existsSync(rosterFile)) throw new Error(`roster file ${opts.roster} not found`);
+  if (opts.plan !== undefined && kind !== "up")
+    throw new Error("--plan is for up; preview writes one with --save-plan");
+  // Read before anything runs: a plan that cannot be used stops the command at once.
+  const reviewedPlan = opts.plan === undefined ? undefined : loadPlan(path.resolve(opts.plan));
   const env: Record<string, string> = opts.skipCheckpoints ? { PULUMI_SKIP_CHECKPOINTS: "true" } : {};
   const stackName = opts.stack ?? (await selectedStack(workDir, cliEnvironment({ workDir, env })));
   const stack = await openStack({
@@ -113,11 +132,25 @@ export async function previewOrUp(kind: "preview" | "up", opts: RosterRunOptions
   // runProgram it uses the stack's current config (a rotated token, a new apiUrl).
   const refresh = opts.refresh ? { refresh: true, runProgram: true } : {};
   await stack.preview({ onEvent, onOutput: progress, ...refresh });
-  let summary = summarize(stepsFromEngineEvents(events), labels(opts.connection));
+  const steps = stepsFromEngineEvents(events);
+  let summary = summarize(steps, labels(opts.connection));
+  // What was reviewed is what is applied: the fresh preview's changes against the saved plan.
+  const fresh =
+    opts.savePlan !== undefined || reviewedPlan !== undefined
+      ? makePlan(steps, { stack: stackName, name: opts.name, rosterFile, refreshed: opts.refresh === true })
+      : undefined;
+  if (opts.savePlan !== undefined && fresh) savePlan(path.resolve(opts.savePlan), fresh);
+  const planCheck =
+    reviewedPlan && fresh && opts.plan !== undefined
+      ? (() => {
+          const difference = comparePlans(reviewedPlan, fresh);
+          return { file: opts.plan, agreed: plansAgree(difference), difference };
+        })()
+      : undefined;
   const guard = opts.maxOffboard === undefined ? undefined : offboardGuard(summary, opts.maxOffboard);
 
   let applied = false;
-  if (kind === "up" && !guard?.tripped) {
+  if (kind === "up" && !guard?.tripped && planCheck?.agreed !== false) {
     const applyEvents: EngineEvent[] = [];
     await stack.up({ onEvent: (event) => applyEvents.push(event), onOutput: progress, ...refresh });
     summary = summarize(stepsFromEngineEvents(applyEvents), labels(opts.connection));
@@ -129,5 +162,8 @@ export async function previewOrUp(kind: "preview" | "up", opts: RosterRunOptions
         ? "TravelPerk roster applied"
         : "TravelPerk roster NOT applied"
       : "TravelPerk roster preview";
-  return { summary, guard, markdown: summaryMarkdown(summary, guard, title), applied };
+  const markdown =
+    summaryMarkdown(summary, guard, title) +
+    (planCheck && !planCheck.agreed ? `\n${planDifferenceMarkdown(planCheck.difference, planCheck.file)}` : "");
+  return { summary, guard, markdown, applied, ...(planCheck ? { plan: planCheck } : {}) };
 }
