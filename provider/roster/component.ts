@@ -11,6 +11,8 @@ import { PolicyAssignment } from "../resources/policy-assignment";
 import { User } from "../resources/user";
 import { loadDirectory } from "../lookups";
 import { checkRosterData, needsDirectory, readRosterFile, resolveRoster, type ResolvedPerson } from "./load";
+import { isCalendarDate, tenure, todayIn } from "./dates";
+import { rosterTimeZone } from "./lifecycle";
 import type { PersonInput, RosterDefaults } from "./schema";
 
 /** Arguments of a {@link Roster}: a file, or the people inline. */
@@ -23,7 +25,21 @@ export interface RosterArgs {
   defaults?: RosterDefaults;
   /** The organisation's connection (`travelperk:<connection>.*`) for every child and lookup. Default: the default connection. */
   connection?: string;
+  /**
+   * The day the dates are applied on, `YYYY-MM-DD`: people before their `startDate` are not declared,
+   * people after their `endDate` are offboarded. Default: today in the roster's `defaults.timeZone` (UTC).
+   */
+  today?: string;
+  /**
+   * Keys of the people the stack already holds (the roster commands pass them from state). A person
+   * before their `startDate` who is among them stays declared, so moving a start date later never
+   * offboards someone already created. Default: none (a person before their start date is not declared).
+   */
+  existingKeys?: string[];
 }
+
+/** The component's output listing the keys of protected people; the guard reads it from the old state. */
+export const PROTECTED_KEYS_OUTPUT = "protectedKeys";
 
 /** The type token of the component; the roster commands find its children by it. */
 export const ROSTER_TYPE = "travelperk:index:Roster";
@@ -55,20 +71,38 @@ export class Roster extends pulumi.ComponentResource {
     this.ready.catch(() => undefined); // reported once, through registerOutputs below
     this.userIds = pulumi.output(this.ready);
     // Registering the outputs keeps the program alive until the children are declared, and fails it
-    // (before any write) when the roster is invalid.
-    this.registerOutputs({ userIds: this.userIds });
+    // (before any write) when the roster is invalid. The protected keys stay in state, so the guard
+    // still knows a person was protected once the file no longer says so (or no longer lists them).
+    this.registerOutputs({
+      userIds: this.userIds,
+      [PROTECTED_KEYS_OUTPUT]: this.userIds.apply(() => this.protectedKeys),
+    });
   }
+
+  /** Keys of the people the file protects, known once the children are declared. */
+  private protectedKeys: string[] = [];
 
   private async declareChildren(args: RosterArgs): Promise<Record<string, pulumi.Output<string>>> {
     if ((args.file === undefined) === (args.people === undefined)) {
       throw new Error("Roster needs exactly one of `file` or `people`");
     }
+    if (args.today !== undefined && !isCalendarDate(args.today))
+      throw new Error(`Roster today must be a date written YYYY-MM-DD, got "${args.today}"`);
     const parsed =
       args.file !== undefined
         ? readRosterFile(path.resolve(args.file))
         : checkRosterData({ people: args.people, defaults: args.defaults }, "roster");
     const directory = needsDirectory(parsed) ? await loadDirectory(args.connection) : { policies: [], groups: [] };
-    const people = resolveRoster(parsed, directory);
+    const resolved = resolveRoster(parsed, directory);
+    this.protectedKeys = resolved.filter((p) => p.protect).map((p) => p.key);
+    const today = args.today ?? todayIn(rosterTimeZone(parsed));
+    // Before the first working day a person is not declared (unless already created); after the last
+    // they are not declared either, so they are offboarded exactly as if removed from the file.
+    const inState = new Set((args.existingKeys ?? []).map((key) => key.toLowerCase()));
+    const people = resolved.filter((p) => {
+      const standing = tenure(p, today);
+      return standing === "current" || (standing === "pending" && inState.has(p.key));
+    });
     const users = new Map<string, User>();
     const byKey = new Map(people.map((p) => [p.key, p]));
     const personByKey = (key: string): ResolvedPerson => {
@@ -79,10 +113,17 @@ export class Roster extends pulumi.ComponentResource {
     const declare = (person: ResolvedPerson): User => {
       const existing = users.get(person.key);
       if (existing) return existing;
-      // Managers first: a report's managerId is always a real user (resolveRoster refused cycles).
+      // Managers first: a report's managerId is always a real user (resolveRoster refused cycles). A
+      // manager not declared today (before their start date, after their end date) is not managed.
       const manager = person.manager;
       const managerId =
-        manager === undefined ? undefined : "id" in manager ? manager.id : declare(personByKey(manager.key)).id;
+        manager === undefined
+          ? undefined
+          : "id" in manager
+            ? manager.id
+            : byKey.has(manager.key)
+              ? declare(personByKey(manager.key)).id
+              : undefined;
       const user = new User(
         childNames.user(person.key),
         {

@@ -145,6 +145,12 @@ export interface ResolvedPerson {
   manager?: { key: string } | { id: string };
   onDelete: "deactivate" | "delete" | "retain";
   adoptExisting: boolean;
+  /** The first working day (`YYYY-MM-DD` in the roster's time zone): created by a run on or after it. */
+  startDate?: string;
+  /** The last working day (`YYYY-MM-DD`): offboarded by a run on any later day. */
+  endDate?: string;
+  /** Whether offboarding, deleting or demoting the person fails the guard (unless `--allow-protected`). */
+  protect: boolean;
 }
 
 /** The user fields a person declares directly (the manager is resolved separately). */
@@ -169,6 +175,22 @@ export function needsDirectory({ roster }: ParsedRoster): boolean {
     Boolean(roster.defaults?.travelPolicy) ||
     roster.people.some((p) => p.travelPolicy !== undefined || (p.groups?.length ?? 0) > 0 || p.costCenter !== undefined)
   );
+}
+
+/**
+ * The dates' cross-field check: a last working day (`endDate`) before the first (`startDate`) is
+ * refused, naming the place of the `endDate`.
+ *
+ * @returns One line per problem, as {@link RosterError} lists them; none when the dates agree.
+ */
+export function dateProblems({ roster, where }: ParsedRoster): string[] {
+  return roster.people.flatMap((person, i) => {
+    if (person.startDate === undefined || person.endDate === undefined || person.endDate >= person.startDate) return [];
+    const at: PathItem[] = ["people", i, "endDate"];
+    return [
+      `${where(at)} ${formatPath(at)}: ${person.endDate} is before startDate ${person.startDate}: the last working day cannot come before the first`,
+    ];
+  });
 }
 
 /** The checks that need the whole roster and the organisation's lists; throws a RosterError listing all. */
@@ -258,8 +280,12 @@ export function resolveRoster(parsed: ParsedRoster, directory: Directory): Resol
       manager,
       onDelete: person.onDelete ?? defaults.onDelete ?? "deactivate",
       adoptExisting: person.adoptExisting ?? defaults.adoptExisting ?? false,
+      startDate: person.startDate,
+      endDate: person.endDate,
+      protect: person.protect ?? false,
     };
   });
+  problems.push(...dateProblems(parsed));
 
   // Managers are created before their reports, so a cycle could never be created.
   const indexByKey = new Map(resolved.map((p, i) => [p.key, i]));
