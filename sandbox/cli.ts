@@ -7,7 +7,7 @@ const USAGE = `usage: cli.js [--api contract|live] [--port N] [--host H] [--pers
               [--rate-limit N] [--rate-limit-window bucket|fixed|sliding] [--rate-limit-period S|second|minute]
               [--rate-limit-burst N] [--rate-limit-headers] [--fault-rate F] [--too-many-requests-rate F]
               [--lost-response-rate F] [--latency MS] [--token-lifetime S] [--page-cap N]
-              [--refresh-token-rotation rotate|reuse] [--oauth-deny]
+              [--refresh-token-rotation rotate|reuse] [--oauth-deny] [--oauth-client-auth basic|body|either]
               [--access-token T] [--api-key K] [--json]
   --rate-limit N          at most N requests per period per credential, 429 beyond (default: unlimited)
   --rate-limit-window W   bucket (default): a token bucket refilling at N per period, --rate-limit-burst deep;
@@ -21,7 +21,9 @@ const USAGE = `usage: cli.js [--api contract|live] [--port N] [--host H] [--pers
   --refresh-token-rotation R
                           rotate (default): each refresh answers a new refresh token and the used one dies;
                           reuse: the answer has no refresh_token and the used one stays valid
-  --oauth-deny            /oauth2/authorize redirects with error=access_denied instead of a code`;
+  --oauth-deny            /oauth2/authorize redirects with error=access_denied instead of a code
+  --oauth-client-auth A   how /oauth2/token takes the client's secret: basic (HTTP Basic only), body (form only)
+                          or either (default)`;
 /** Named periods of --rate-limit-period, in seconds. */
 const PERIODS: Record<string, number> = { second: 1, minute: 60 };
 const NUMBERS = {
@@ -44,6 +46,7 @@ const STRINGS = {
   "access-token": "accessToken",
   "api-key": "apiKey",
   "refresh-token-rotation": "refreshTokenRotation",
+  "oauth-client-auth": "oauthClientAuthentication",
 } as const;
 /** Boolean flags: present means true. */
 const BOOLEANS = { "rate-limit-headers": "rateLimitHeaders", "oauth-deny": "oauthDeny" } as const;

@@ -63,6 +63,8 @@ export interface OAuthConfig {
   deny: () => boolean;
   /** The `refreshTokenRotation` option. */
   rotation: () => RefreshTokenRotation;
+  /** The `oauthClientAuthentication` option. */
+  clientAuthentication: () => "basic" | "body" | "either";
 }
 
 interface Code {
@@ -238,10 +240,13 @@ export class OAuth {
     return twice ? oauthError(400, "invalid_request", `${twice} appears more than once`) : form;
   }
 
-  /** Client credentials from HTTP Basic (RFC 6749 §2.3.1: form-encoded id and secret) or else from the form. */
+  /** Client credentials from HTTP Basic (RFC 6749 §2.3.1: form-encoded id and secret) or else from the form, as the server accepts them. */
   private clientAuthenticated(authorization: string, form: URLSearchParams): boolean {
     let [id, secret] = [form.get("client_id"), form.get("client_secret")];
     const basic = /^Basic\s+(\S+)$/i.exec(authorization);
+    const accepted = this.cfg.clientAuthentication();
+    // The way this server does not accept counts as no client authentication at all.
+    if ((basic && accepted === "body") || (!basic && accepted === "basic")) return false;
     if (basic) {
       const decoded = Buffer.from(basic[1], "base64").toString("utf8");
       const colon = decoded.indexOf(":");

@@ -70,6 +70,12 @@ export interface SandboxOptions {
    */
   oauthDeny?: boolean;
   /**
+   * How `POST /oauth2/token` lets a client authenticate (RFC 6749 §2.3.1): "basic" only HTTP Basic (what
+   * every server must accept), "body" only `client_id`/`client_secret` in the form, "either" (default).
+   * The other way answers 401 `invalid_client`.
+   */
+  oauthClientAuthentication?: "basic" | "body" | "either";
+  /**
    * Requests per `rateLimitPeriod` (default: per second) per credential, answered 429 beyond it, in the
    * shape `rateLimitWindow` says; 0/undefined = unlimited. With "fixed" and "sliding" windows, a whole
    * number. A 429 is never processed and never consumes budget.
@@ -173,6 +179,7 @@ const KNOBS = [
   "tokenLifetimeSeconds",
   "refreshTokenRotation",
   "oauthDeny",
+  "oauthClientAuthentication",
   "pageCap",
   "scimPatch",
   "scimEtags",
@@ -211,6 +218,8 @@ function checkKnobs(o: Partial<SandboxOptions>): void {
     throw new RangeError('sandbox option scimPatch must be "full", "no-content" or "refused"');
   if (o.refreshTokenRotation !== undefined && !["rotate", "reuse"].includes(o.refreshTokenRotation))
     throw new RangeError('sandbox option refreshTokenRotation must be "rotate" or "reuse"');
+  if (o.oauthClientAuthentication !== undefined && !["basic", "body", "either"].includes(o.oauthClientAuthentication))
+    throw new RangeError('sandbox option oauthClientAuthentication must be "basic", "body" or "either"');
   if (o.api !== undefined && !["contract", "live"].includes(o.api))
     throw new RangeError('sandbox option api must be "contract" or "live"');
 }
@@ -303,6 +312,7 @@ export class SandboxServer {
       lifetimeSeconds: () => this.opts.tokenLifetimeSeconds,
       deny: () => this.opts.oauthDeny === true,
       rotation: () => this.opts.refreshTokenRotation ?? "rotate",
+      clientAuthentication: () => this.opts.oauthClientAuthentication ?? "either",
     });
     this.store.seed(options.seed !== false);
   }

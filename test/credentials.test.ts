@@ -818,6 +818,37 @@ describe("OAuthSession against the sandbox", () => {
     expect(error.message).not.toContain(CLIENT_SECRET);
   });
 
+  test.each(["basic", "body", "either"] as const)(
+    "a token endpoint that takes the client's secret %s: grants succeed, at most one refused try, ever",
+    async (accepted) => {
+      const server = await startSandbox({ oauthClientAuthentication: accepted, tokenLifetimeSeconds: 0.3 });
+      try {
+        const s = new OAuthSession(
+          {
+            kind: "oauth",
+            clientId: server.clientId,
+            clientSecret: server.clientSecret,
+            refreshToken: server.refreshToken,
+            tokenUrl: `${server.url}/oauth2/token`,
+            from: "travelperk:refreshToken",
+          },
+          { cacheFile, cacheNamed: true, cacheKey: "travelperk:tokenCache", connection: "", timeoutMs: 5000 },
+        );
+        const first = await s.authorization();
+        await new Promise((resolve) => setTimeout(resolve, 350));
+        const second = await s.authorization();
+        expect(second).not.toBe(first);
+        const tokenRequests = server.requests.filter((r) => r.path.endsWith("/oauth2/token"));
+        const refused = tokenRequests.filter((r) => r.status === 401);
+        // HTTP Basic first (every server must take it); the body once, and from then on, where it is refused.
+        expect(refused).toHaveLength(accepted === "body" ? 1 : 0);
+        expect(tokenRequests.filter((r) => r.status === 200)).toHaveLength(2);
+      } finally {
+        await server.stop();
+      }
+    },
+  );
+
   test("no renewal while idle: past expiry nothing is sent until the next call", async () => {
     sandbox.setOptions({ tokenLifetimeSeconds: 0.4 });
     const s = session();

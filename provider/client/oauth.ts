@@ -1,7 +1,10 @@
 /**
  * The OAuth 2.0 token endpoint (RFC 6749 §3.2), for the login's code exchange and the provider's
- * refresh-token grant: a form POST with the client's id and secret in the body, an answer checked
- * with zod. Errors name the grant and the OAuth error code, never a token, code or secret.
+ * refresh-token grant: a form POST, the client authenticated with HTTP Basic (which every server
+ * must accept, §2.3.1) and, when a server refuses that as `invalid_client`, once more with the id and
+ * secret in the body (which servers may accept instead); the way that worked is kept per token URL.
+ * The answer is checked with zod. Errors name the grant and the OAuth error code, never a token, code
+ * or secret.
  */
 import axios, { isAxiosError } from "axios";
 import axiosRetry from "axios-retry";
@@ -28,7 +31,7 @@ export interface TokenGrant {
 const tokenAnswer = z.object({
   access_token: z.string().min(1),
   token_type: z.string().optional(),
-  expires_in: z.coerce.number().positive().optional(),
+  expires_in: z.coerce.number().nonnegative().optional(),
   refresh_token: z.string().min(1).optional(),
   scope: z.string().optional(),
 });
@@ -52,15 +55,52 @@ function oauthErrorCode(body: unknown): string | undefined {
   return typeof code === "string" && /^[\w.-]{1,64}$/.test(code) ? code : undefined;
 }
 
+/** How the client authenticates at the token endpoint (RFC 6749 §2.3.1). */
+export type ClientAuthentication = "basic" | "body";
+
+/** The way each token URL accepted, once one did (HTTP Basic is tried first). */
+const acceptedAuthentication = new Map<string, ClientAuthentication>();
+
+/** RFC 6749 §2.3.1: id and secret are form-encoded before they are joined and base64-encoded. */
+const basicCredentials = (client: OAuthClient) =>
+  Buffer.from(
+    `${new URLSearchParams({ x: client.clientId }).toString().slice(2)}:${new URLSearchParams({ x: client.clientSecret }).toString().slice(2)}`,
+  ).toString("base64");
+
 /**
  * Asks the token endpoint for a grant. Lost connections and 5xx are retried a few times; an OAuth
- * error answer is final.
+ * error answer is final, except `invalid_client` to HTTP Basic, which is asked once more with the
+ * client's credentials in the body (the server checks the client before it spends a code or token).
  */
 export async function requestToken(
   client: OAuthClient,
   grant: "authorization_code" | "refresh_token",
   form: Record<string, string>,
   timeoutMs = 30_000,
+): Promise<TokenGrant> {
+  const known = acceptedAuthentication.get(client.tokenUrl);
+  try {
+    const answer = await requestTokenWith(known ?? "basic", client, grant, form, timeoutMs);
+    acceptedAuthentication.set(client.tokenUrl, known ?? "basic");
+    return answer;
+  } catch (error) {
+    if (known !== undefined || !(error instanceof OAuthGrantError) || !refusedClient(error)) throw error;
+    const answer = await requestTokenWith("body", client, grant, form, timeoutMs);
+    acceptedAuthentication.set(client.tokenUrl, "body");
+    return answer;
+  }
+}
+
+/** The server did not authenticate the client (RFC 6749 §5.2: `invalid_client`, usually with 401). */
+const refusedClient = (error: OAuthGrantError) =>
+  error.code === "invalid_client" || (error.status === 401 && error.code.startsWith("HTTP "));
+
+async function requestTokenWith(
+  authentication: ClientAuthentication,
+  client: OAuthClient,
+  grant: "authorization_code" | "refresh_token",
+  form: Record<string, string>,
+  timeoutMs: number,
 ): Promise<TokenGrant> {
   const http = axios.create({ timeout: timeoutMs });
   axiosRetry(http, {
@@ -72,8 +112,12 @@ export async function requestToken(
   const body = new URLSearchParams({
     grant_type: grant,
     ...form,
-    client_id: client.clientId,
-    client_secret: client.clientSecret,
+    ...(authentication === "body"
+      ? { client_id: client.clientId, client_secret: client.clientSecret }
+      : // RFC 6749 §4.1.3: a code exchange names the client even when it authenticates with Basic.
+        grant === "authorization_code"
+        ? { client_id: client.clientId }
+        : {}),
   });
   const what =
     grant === "refresh_token" ? "renew the access token (refresh-token grant)" : "exchange the authorization code";
@@ -84,6 +128,7 @@ export async function requestToken(
         "Content-Type": "application/x-www-form-urlencoded",
         Accept: "application/json",
         "User-Agent": `pulumi-travelperk/${packageVersion()}`,
+        ...(authentication === "basic" ? { Authorization: `Basic ${basicCredentials(client)}` } : {}),
       },
     });
     data = response.data;
