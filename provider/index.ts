@@ -10,6 +10,7 @@
  */
 export { User, UserExistsError, ON_DELETE, type UserArgs, type OnDelete } from "./resources/user";
 export { GroupMembership, type GroupMembershipArgs } from "./resources/group-membership";
+export { GroupMembers, type GroupMembersArgs } from "./resources/group-members";
 export { PolicyAssignment, type PolicyAssignmentArgs } from "./resources/policy-assignment";
 export { ROLES, GENDERS, type Role, type Gender } from "./client/users";
 export {

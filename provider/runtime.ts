@@ -9,6 +9,7 @@ import type * as pulumi from "@pulumi/pulumi";
 import { runForSettings, startRun } from "./client/run";
 import { setStackConfig, validateConnections } from "./config";
 import { scopedToConnection } from "./resources/connection";
+import { groupMembersProviderImpl } from "./resources/group-members";
 import { groupMembershipProviderImpl } from "./resources/group-membership";
 import { policyAssignmentProviderImpl } from "./resources/policy-assignment";
 import { userProviderImpl } from "./resources/user";
@@ -17,6 +18,8 @@ import { userProviderImpl } from "./resources/user";
 export const user = scopedToConnection(userProviderImpl);
 /** The `GroupMembership` provider, each method in the connection its resource names. */
 export const groupMembership = scopedToConnection(groupMembershipProviderImpl);
+/** The `GroupMembers` provider, each method in the connection its resource names. */
+export const groupMembers = scopedToConnection(groupMembersProviderImpl);
 /** The `PolicyAssignment` provider, each method in the connection its resource names. */
 export const policyAssignment = scopedToConnection(policyAssignmentProviderImpl);
 

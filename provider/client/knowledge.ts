@@ -28,9 +28,11 @@ export class Knowledge {
   /** Set once every user has been listed in this run. */
   private snapshot: Promise<void> | undefined;
   /**
-   * Memberships and policy assignments that a create of this run found already in place. When the
-   * same run then deletes another resource holding the same fact (a roster key changed, a resource was
-   * renamed), that delete must not undo what the new resource now owns.
+   * Memberships and policy assignments that a create of this run found already in place, and the
+   * members a `GroupMembers` of this run's program lists (its check notes them). When the same run then
+   * deletes another resource holding the same fact (a roster key changed, a resource was renamed, a
+   * group switched between additive and authoritative), that delete must not undo what a resource
+   * still in the program now owns.
    */
   private readonly foundInPlace = new Set<string>();
 

@@ -11,7 +11,7 @@
 import type * as pulumi from "@pulumi/pulumi";
 
 /** The resource kinds the runtime serves. */
-export type ResourceKind = "user" | "groupMembership" | "policyAssignment";
+export type ResourceKind = "user" | "groupMembership" | "groupMembers" | "policyAssignment";
 
 type Provider = Required<pulumi.dynamic.ResourceProvider>;
 
