@@ -2,7 +2,8 @@
  * `export`: the organisation as a roster file, to start managing an existing TravelPerk account.
  * Names instead of ids where they are unambiguous, a key per person, deactivated people as comments
  * (so `up` does not reactivate them) and `adoptExisting: true`, so that export → `up` adopts
- * everyone and changes nobody.
+ * everyone and changes nobody. `export --update FILE` instead writes what differs in TravelPerk into
+ * an existing roster file (see roster/update.ts); `--check` only says what it would change.
  */
 import * as fs from "fs";
 import * as path from "path";
@@ -11,7 +12,7 @@ import { stringify } from "yaml";
 import { listGroupMembers, listGroups } from "../client/groups";
 import { NotFoundError } from "../client/errors";
 import { policyDirectory } from "../client/policies";
-import { USER_FIELDS, listUsers, type User } from "../client/users";
+import { listUsers } from "../client/users";
 import { SETTINGS, defaultTokenCachePath, setStackConfig } from "../config";
 import { inConnection } from "../connection";
 import {
@@ -22,6 +23,8 @@ import {
   type StackConfigStore,
 } from "../stack-credentials";
 import { cliEnvironment } from "../runner";
+import { readRosterFile } from "../roster/load";
+import { organisationOf, updateRoster, type Organisation, type RosterUpdate } from "../roster/update";
 
 /**
  * Credentials from the stack's config when run in a Pulumi project with a stack, else the
@@ -47,24 +50,41 @@ async function useStackCredentials(stack: string | undefined): Promise<StackConf
   return store;
 }
 
-/** A reference by name when the name is unique and non-empty, else by id. */
-function referencer(items: { id: string; name: string }[]): (id: string) => string {
-  const counts = new Map<string, number>();
-  for (const item of items) counts.set(item.name.toLowerCase(), (counts.get(item.name.toLowerCase()) ?? 0) + 1);
-  const byId = new Map(items.map((item) => [item.id, item]));
-  return (id) => {
-    const item = byId.get(id);
-    return item && item.name && counts.get(item.name.toLowerCase()) === 1 ? item.name : id;
-  };
+/** Exit code of `export --update FILE --check` when the file and the organisation differ. */
+export const EXIT_DRIFT = 4;
+
+/** Options of the `export` command. */
+export interface ExportOptions {
+  stack?: string;
+  connection?: string;
+  /** Today (`YYYY-MM-DD`) for `--update`: who is past their `endDate`. Default: today in `defaults.timeZone`. */
+  today?: string;
 }
 
-/** Fields written per person: the e-mail comes first, the manager by e-mail, activity by section. */
-const PERSON_FIELDS = USER_FIELDS.filter((field) => !["email", "managerId", "isActive"].includes(field));
+export async function exportRoster(opts: ExportOptions): Promise<string> {
+  return withStack(opts, async () => organisationAsRoster(await readOrganisation()));
+}
 
-export async function exportRoster(opts: { stack?: string; connection?: string }): Promise<string> {
+/**
+ * `export --update FILE [--check]`: what differs in TravelPerk written into the roster file in place
+ * (edits of its YAML document: comments, order and formatting stay). With `check`, the file is left alone.
+ * The file is read and checked before any request.
+ */
+export async function exportUpdate(file: string, opts: ExportOptions & { check?: boolean }): Promise<RosterUpdate> {
+  const source = path.relative(process.cwd(), file) || file;
+  readRosterFile(file); // an unreadable or invalid file fails here, before any request
+  const text = fs.readFileSync(file, "utf8");
+  const organisation = await withStack(opts, () => readOrganisation());
+  const update = updateRoster(text, organisation, { today: opts.today, source });
+  if (!opts.check && update.text !== text) fs.writeFileSync(file, update.text);
+  return update;
+}
+
+/** `fn` in the connection, with the stack's credentials; a rotated refresh token is written back after it. */
+async function withStack<T>(opts: ExportOptions, fn: () => Promise<T>): Promise<T> {
   const stack = await useStackCredentials(opts.stack);
   try {
-    return await inConnection(opts.connection, () => organisationAsRoster());
+    return await inConnection(opts.connection, fn);
   } finally {
     if (stack)
       for (const report of await saveRotatedRefreshTokens(stack))
@@ -72,52 +92,33 @@ export async function exportRoster(opts: { stack?: string; connection?: string }
   }
 }
 
-/** The organisation of the current connection as a roster file's text. */
-async function organisationAsRoster(): Promise<string> {
+/** The organisation of the current connection: users, groups with their members, policies. */
+async function readOrganisation(): Promise<Organisation> {
   // An organisation that serves no group or policy listing (TravelPerk's live REST surface) has none to export.
   const none = (error: unknown) => {
     if (error instanceof NotFoundError) return [];
     throw error;
   };
-  const [users, groups, policies] = await Promise.all([
-    listUsers(),
-    listGroups().catch(none),
-    policyDirectory().then((listing) => listing ?? []),
-  ]);
-  const groupsOf = new Map<string, string[]>();
-  const groupRef = referencer(groups);
-  for (const group of groups) {
-    for (const userId of await listGroupMembers(group.id))
-      groupsOf.set(userId, [...(groupsOf.get(userId) ?? []), groupRef(group.id)]);
-  }
-  const policyRef = referencer(policies);
-  const active = users.filter((u) => u.isActive !== false).sort((a, b) => a.email.localeCompare(b.email));
-  const inactive = users.filter((u) => u.isActive === false).sort((a, b) => a.email.localeCompare(b.email));
-  const emailById = new Map(active.map((u) => [u.id, u.email]));
+  const [users, groups, policies] = await Promise.all([listUsers(), listGroups().catch(none), policyDirectory()]);
+  const members = new Map<string, string[]>();
+  for (const group of groups) members.set(group.id, await listGroupMembers(group.id));
+  return organisationOf({ users, groups, members, policies });
+}
 
-  const person = (user: User): Record<string, unknown> => {
-    const entry: Record<string, unknown> = { key: user.email.toLowerCase(), email: user.email };
-    for (const field of PERSON_FIELDS) {
-      const value = user[field];
-      if (value !== null && !(Array.isArray(value) && value.length === 0)) entry[field] = value;
-    }
-    if (user.travelPolicyId) entry.travelPolicy = policyRef(user.travelPolicyId);
-    const memberOf = groupsOf.get(user.id);
-    if (memberOf?.length) entry.groups = memberOf.sort();
-    if (user.managerId) entry.manager = emailById.get(user.managerId) ?? user.managerId;
-    return entry;
-  };
-
+/** The organisation as a roster file's text. */
+function organisationAsRoster(organisation: Organisation): string {
+  const active = organisation.people.filter((p) => p.user.isActive !== false).map((p) => p.entry);
+  const inactive = organisation.people.filter((p) => p.user.isActive === false).map((p) => p.entry);
   const header = [
     "# yaml-language-server: $schema=./node_modules/pulumi-travelperk/schema/roster.schema.json",
     `# Exported from TravelPerk by pulumi-travelperk export: ${active.length} active people` +
       (inactive.length ? `, ${inactive.length} deactivated (listed as comments at the end).` : "."),
     "# adoptExisting lets `pulumi-travelperk up` take over these accounts without changing them.",
   ].join("\n");
-  const body = stringify({ defaults: { adoptExisting: true }, people: active.map(person) }, { lineWidth: 0 });
+  const body = stringify({ defaults: { adoptExisting: true }, people: active }, { lineWidth: 0 });
   const comments = inactive.length
     ? "\n# Deactivated in TravelPerk (uncomment a person to reactivate them):\n" +
-      stringify(inactive.map(person), { lineWidth: 0 })
+      stringify(inactive, { lineWidth: 0 })
         .split("\n")
         .filter((line) => line !== "")
         .map((line) => `#   ${line}`)

@@ -5,16 +5,18 @@
  * reads and apply the offboarding guard; `summarize` does the same for a team's own program from
  * engine output; `export` writes the organisation as a roster file.
  *
- * Exit codes: 0 done, 1 failed (invalid roster, API or engine error), 2 usage, 3 guard tripped.
+ * Exit codes: 0 done, 1 failed (invalid roster, API or engine error), 2 usage, 3 guard tripped,
+ * 4 `export --update FILE --check`: the file and the organisation differ.
  */
 import * as fs from "fs";
 import * as path from "path";
 import { Command, CommanderError, Option } from "commander";
 import { EXIT, previewOrUp, type RosterRunOptions } from "./run";
-import { exportRoster } from "./export";
+import { EXIT_DRIFT, exportRoster, exportUpdate } from "./export";
 import { DEFAULT_SCOPES, DEFAULT_TIMEOUT_SECONDS, SCIM_SCOPES, loginCommand, type LoginOptions } from "./login";
 import { saveTokenCommand, type SaveTokenOptions } from "./save-token";
 import { InsecureCredentialsError } from "../stack-credentials";
+import { describeUpdate } from "../roster/update";
 import { offboardGuard, stepsFromEventLog, stepsFromPreviewJson, summarize, summaryMarkdown } from "../roster/summary";
 import { packageVersion } from "../version";
 
@@ -109,11 +111,30 @@ export function buildCli(): Command {
     )
     .option("--output <file>", "write to a file instead of stdout")
     .option("--connection <name>", CONNECTION_HELP)
-    .action(async (opts: { stack?: string; output?: string; connection?: string }) => {
-      const text = await exportRoster(opts);
-      if (opts.output) fs.writeFileSync(path.resolve(opts.output), text);
-      else process.stdout.write(text);
-    });
+    .addOption(
+      new Option(
+        "--update <file>",
+        "write what differs in TravelPerk into this roster file in place, keeping its comments and order",
+      ).conflicts("output"),
+    )
+    .option("--check", `with --update: change nothing, print what would change; exit ${EXIT_DRIFT} when it differs`)
+    .action(
+      async (
+        opts: { stack?: string; output?: string; connection?: string; update?: string; check?: boolean },
+        command: Command,
+      ) => {
+        if (opts.check && !opts.update) command.error("--check needs --update FILE", { exitCode: EXIT.usage });
+        if (opts.update) {
+          const update = await exportUpdate(path.resolve(opts.update), opts);
+          process.stdout.write(describeUpdate(update, opts.update, !opts.check));
+          process.exitCode = opts.check && update.changes.length ? EXIT_DRIFT : EXIT.ok;
+          return;
+        }
+        const text = await exportRoster(opts);
+        if (opts.output) fs.writeFileSync(path.resolve(opts.output), text);
+        else process.stdout.write(text);
+      },
+    );
 
   program
     .command("login")

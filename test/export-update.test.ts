@@ -1,0 +1,406 @@
+/**
+ * `export --update FILE [--check]`: drift from TravelPerk written back into the roster file.
+ *
+ * First the document edit alone (roster/update.ts `updateRoster`: the file's text and the
+ * organisation in, the new text and the change list out), then the command as a team runs it: the
+ * installed CLI under the real Pulumi CLI against the sandbox, after `up` of the 30-person example.
+ */
+import * as fs from "fs";
+import * as path from "path";
+import { parse } from "yaml";
+import type { User } from "../provider/client/users";
+import { RosterError } from "../provider/roster/load";
+import {
+  describeChange,
+  describeUpdate,
+  organisationOf,
+  updateRoster,
+  type Named,
+  type Organisation,
+} from "../provider/roster/update";
+import { startSandbox, type SandboxServer } from "../sandbox/server";
+import { RosterProject } from "./helpers/roster-project";
+import { requestLine, writes } from "./helpers/sandbox";
+
+const ROOT = path.resolve(__dirname, "..");
+const EXAMPLE = fs.readFileSync(path.join(ROOT, "examples/roster/roster.yaml"), "utf8");
+
+/**
+ * The lines of `before` that are not in `after` and those of `after` not in `before`, in order (a
+ * longest-common-subsequence line diff): what a reviewer sees in the pull request.
+ */
+function lineDiff(before: string, after: string): { removed: string[]; added: string[] } {
+  const a = before.split("\n");
+  const b = after.split("\n");
+  const lcs = Array.from({ length: a.length + 1 }, () => new Array<number>(b.length + 1).fill(0));
+  for (let i = a.length - 1; i >= 0; i--)
+    for (let j = b.length - 1; j >= 0; j--)
+      lcs[i][j] = a[i] === b[j] ? lcs[i + 1][j + 1] + 1 : Math.max(lcs[i + 1][j], lcs[i][j + 1]);
+  const removed: string[] = [];
+  const added: string[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < a.length || j < b.length) {
+    if (i < a.length && j < b.length && a[i] === b[j]) {
+      i++;
+      j++;
+    } else if (j < b.length && (i >= a.length || lcs[i][j + 1] >= lcs[i + 1][j])) added.push(b[j++]);
+    else removed.push(a[i++]);
+  }
+  return { removed, added };
+}
+
+// ---------------------------------------------------------------------------------------------------
+// An organisation that holds exactly what a roster says (as `up` would leave it), to be edited.
+
+interface FilePerson {
+  email: string;
+  key?: string;
+  firstName: string;
+  lastName: string;
+  role?: string;
+  language?: string;
+  nationality?: string;
+  costCenter?: string;
+  travelPolicy?: string;
+  groups?: string[];
+  manager?: string;
+  isActive?: boolean;
+}
+
+const POLICIES: Named[] = [
+  { id: "pol_standard", name: "Standard" },
+  { id: "pol_executive", name: "Executive" },
+  { id: "pol_sales", name: "Sales Team" },
+];
+const GROUPS: Named[] = ["Operations", "Engineering", "Sales", "Marketing"].map((name) => ({
+  id: `grp_${name.toLowerCase()}`,
+  name,
+}));
+const idOf = (email: string) => `usr_${email.split("@")[0].replace(/\W/g, "_")}`;
+
+class Org {
+  users: User[];
+  members = new Map<string, string[]>(GROUPS.map((g) => [g.id, []]));
+
+  constructor(text: string) {
+    const file = parse(text) as { defaults?: { travelPolicy?: string }; people: FilePerson[] };
+    this.users = file.people.map((p) => this.user(p, file.defaults?.travelPolicy));
+  }
+
+  user(p: FilePerson, defaultPolicy?: string): User {
+    const policy = p.travelPolicy ?? defaultPolicy;
+    const id = idOf(p.email);
+    for (const name of p.groups ?? []) this.members.get(GROUPS.find((g) => g.name === name)!.id)!.push(id);
+    return {
+      id,
+      email: p.email,
+      firstName: p.firstName,
+      lastName: p.lastName,
+      role: (p.role ?? "traveler") as User["role"],
+      phoneNumber: null,
+      language: p.language ?? null,
+      gender: null,
+      dateOfBirth: null,
+      nationality: p.nationality ?? null,
+      invoicingProfiles: [],
+      costCenter: p.costCenter ?? null,
+      managerId: p.manager ? idOf(p.manager) : null,
+      isActive: p.isActive ?? true,
+      travelPolicyId: policy ? POLICIES.find((x) => x.name === policy)!.id : null,
+    };
+  }
+
+  get(email: string): User {
+    const user = this.users.find((u) => u.email === email);
+    if (!user) throw new Error(`no ${email}`);
+    return user;
+  }
+
+  add(p: FilePerson): void {
+    this.users.push(this.user(p));
+  }
+
+  /** `listed: false`: an organisation that serves no policy listing. */
+  organisation({ listed = true } = {}): Organisation {
+    const policies = listed ? POLICIES : undefined;
+    return organisationOf({ users: this.users, groups: GROUPS, members: this.members, policies });
+  }
+}
+
+const TODAY = "2025-06-15";
+const update = (text: string, org: Org, today = TODAY) =>
+  updateRoster(text, org.organisation(), { today, source: "roster.yaml" });
+
+describe("the document edit (updateRoster)", () => {
+  test("a file that agrees with the organisation is left as it is", () => {
+    const result = update(EXAMPLE, new Org(EXAMPLE));
+    expect(result.changes).toEqual([]);
+    expect(result.text).toBe(EXAMPLE);
+    expect(describeUpdate(result, "roster.yaml", true)).toBe("roster.yaml agrees with TravelPerk: no change.\n");
+  });
+
+  test("a changed field is one changed line; a default that differs becomes the person's own field", () => {
+    const org = new Org(EXAMPLE);
+    org.get("jonas.weber@example.com").costCenter = "ENG-300";
+    org.get("chloe.dubois@example.com").travelPolicyId = "pol_executive"; // the file says nothing: defaults.travelPolicy
+    const result = update(EXAMPLE, org);
+    expect(result.changes.map(describeChange)).toEqual([
+      "jonas.weber@example.com: costCenter ENG-200 → ENG-300",
+      "chloe.dubois@example.com: travelPolicy Standard (defaults) → Executive",
+    ]);
+    expect(lineDiff(EXAMPLE, result.text)).toEqual({
+      removed: ["    costCenter: ENG-200"],
+      added: ["    costCenter: ENG-300", "    travelPolicy: Executive"],
+    });
+    // Where export would put it: after costCenter, before groups.
+    expect(result.text).toContain(
+      "    costCenter: ENG-200\n    travelPolicy: Executive\n    groups: [Engineering]\n    manager: amara.okafor@example.com\n  - email: mateo.rossi",
+    );
+    expect(update(result.text, org).changes).toEqual([]);
+  });
+
+  test("fields the file does not set are not managed: left absent", () => {
+    const org = new Org(EXAMPLE);
+    Object.assign(org.get("jonas.weber@example.com"), {
+      phoneNumber: "+4915112345678",
+      gender: "male",
+      role: "travel_manager",
+    });
+    expect(update(EXAMPLE, org).changes).toEqual([]);
+    // defaults.role manages the role of everyone without one.
+    const withRole = EXAMPLE.replace("  onDelete: deactivate\n", "  onDelete: deactivate\n  role: traveler\n");
+    const result = update(withRole, org);
+    expect(result.changes.map(describeChange)).toEqual([
+      "jonas.weber@example.com: role traveler (defaults) → travel_manager",
+    ]);
+    expect(lineDiff(withRole, result.text)).toEqual({ removed: [], added: ["    role: travel_manager"] });
+    expect(result.text).toContain("    lastName: Weber\n    role: travel_manager\n    language: de\n");
+  });
+
+  test("names and ids: a reference TravelPerk agrees with, by id or in another case, is no change", () => {
+    const text = EXAMPLE.replace(
+      "travelPolicy: Sales Team\n    groups: [Sales]\n    manager: isabel",
+      "travelPolicy: pol_sales\n    groups: [grp_sales]\n    manager: isabel",
+    )
+      .replace("groups: [Marketing, Sales]", "groups: [marketing, SALES]")
+      .replace("travelPolicy: Standard", "travelPolicy: standard");
+    expect(text).not.toBe(EXAMPLE);
+    expect(update(text, new Org(EXAMPLE)).changes).toEqual([]);
+    // An organisation that serves no policy listing: a reference is its id.
+    const org = new Org(EXAMPLE);
+    const unlisted = updateRoster(text, org.organisation({ listed: false }), { today: TODAY });
+    expect(unlisted.changes.map(describeChange)).toContain(
+      "jonas.weber@example.com: travelPolicy standard (defaults) → pol_standard",
+    );
+    expect(unlisted.changes.map(describeChange)).not.toContain(expect.stringMatching(/^ethan\.clarke/));
+  });
+
+  test("groups: the references that stay keep their spelling and the file's flow style", () => {
+    const text = EXAMPLE.replace("groups: [Marketing, Sales]", "groups: [marketing, Sales]");
+    const org = new Org(EXAMPLE);
+    const grace = org.get("grace.mensah@example.com").id;
+    org.members.set(
+      "grp_sales",
+      org.members.get("grp_sales")!.filter((id) => id !== grace),
+    );
+    org.members.get("grp_operations")!.push(grace);
+    const result = update(text, org);
+    expect(result.changes.map(describeChange)).toEqual([
+      "grace.mensah@example.com: groups marketing, Sales → marketing, Operations",
+    ]);
+    expect(lineDiff(text, result.text)).toEqual({
+      removed: ["    groups: [marketing, Sales]"],
+      added: ["    groups: [marketing, Operations]"],
+    });
+  });
+
+  test("manager: another manager by e-mail; one cleared in TravelPerk removes the line", () => {
+    const org = new Org(EXAMPLE);
+    org.get("jonas.weber@example.com").managerId = idOf("sofia.martinez@example.com");
+    org.get("yuki.tanaka@example.com").managerId = null;
+    const result = update(EXAMPLE, org);
+    expect(result.changes.map(describeChange)).toEqual([
+      "jonas.weber@example.com: manager amara.okafor@example.com → sofia.martinez@example.com",
+      "yuki.tanaka@example.com: manager amara.okafor@example.com → (none)",
+    ]);
+    const diff = lineDiff(EXAMPLE, result.text);
+    expect(diff.added).toEqual(["    manager: sofia.martinez@example.com"]);
+    expect(diff.removed).toEqual(["    manager: amara.okafor@example.com", "    manager: amara.okafor@example.com"]);
+    expect(result.text.endsWith("    groups: [Engineering]\n")).toBe(true);
+    // A manager named by key is the same person.
+    const byKey = EXAMPLE.replace(
+      "  - email: amara.okafor@example.com\n",
+      "  - email: amara.okafor@example.com\n    key: amara\n",
+    ).replace("    manager: amara.okafor@example.com\n  - email: chloe", "    manager: amara\n  - email: chloe");
+    expect(update(byKey, new Org(EXAMPLE)).changes).toEqual([]);
+  });
+
+  test("deactivated in TravelPerk: isActive false, unless the person's endDate has passed", () => {
+    const ended = EXAMPLE.replace("    costCenter: ENG-210\n", "    costCenter: ENG-210\n    endDate: 2025-05-31\n"); // mateo (first ENG-210)
+    const org = new Org(EXAMPLE);
+    for (const email of ["noah.jensen@example.com", "mateo.rossi@example.com"]) org.get(email).isActive = false;
+    const result = update(ended, org);
+    expect(result.changes.map(describeChange)).toEqual(["noah.jensen@example.com: isActive true → false"]);
+    expect(lineDiff(ended, result.text)).toEqual({ removed: [], added: ["    isActive: false"] });
+    expect(result.text).toContain("    email: noah.jensen@example.com".replace("    ", "  - "));
+    expect(result.text).toMatch(
+      /noah\.jensen@example\.com\n(?: {4}.*\n)*? {4}manager: amara\.okafor@example\.com\n {4}isActive: false\n/,
+    );
+    // Before mateo's last day, a deactivated account is drift too.
+    expect(update(ended, org, "2025-05-31").changes.map(describeChange)).toEqual([
+      "mateo.rossi@example.com: isActive true → false",
+      "noah.jensen@example.com: isActive true → false",
+    ]);
+    // The written file and the organisation agree.
+    expect(update(result.text, org).changes).toEqual([]);
+    // Reactivated in TravelPerk: the file's isActive false flips.
+    org.get("noah.jensen@example.com").isActive = true;
+    expect(update(result.text, org).changes.map(describeChange)).toEqual([
+      "noah.jensen@example.com: isActive false → true",
+    ]);
+  });
+
+  test("people the organisation has and the file lacks are appended with adoptExisting; people it lacks are notes", () => {
+    const org = new Org(EXAMPLE);
+    org.add({
+      email: "kai.berg@example.com",
+      firstName: "Kai",
+      lastName: "Berg",
+      language: "de",
+      costCenter: "ENG-200",
+      travelPolicy: "Standard",
+      groups: ["Engineering", "Sales"],
+      manager: "amara.okafor@example.com",
+    });
+    org.add({ email: "old.timer@example.com", firstName: "Old", lastName: "Timer", isActive: false });
+    org.users = org.users.filter((u) => u.email !== "ravi.patel@example.com");
+    const result = update(EXAMPLE, org);
+    expect(result.changes).toEqual([{ kind: "added", email: "kai.berg@example.com" }]);
+    expect(describeChange(result.changes[0])).toBe("new: kai.berg@example.com (adoptExisting)");
+    expect(result.notes).toEqual(["not in TravelPerk: ravi.patel@example.com (up creates them)"]);
+    expect(result.text.startsWith(EXAMPLE)).toBe(true);
+    expect(result.text.slice(EXAMPLE.length)).toBe(
+      [
+        "  - email: kai.berg@example.com",
+        "    firstName: Kai",
+        "    lastName: Berg",
+        "    role: traveler",
+        "    language: de",
+        "    costCenter: ENG-200",
+        "    travelPolicy: Standard",
+        "    groups: [Engineering, Sales]",
+        "    manager: amara.okafor@example.com",
+        "    adoptExisting: true",
+        "",
+      ].join("\n"),
+    );
+    expect(update(result.text, org).changes).toEqual([]);
+    expect(describeUpdate(result, "roster.yaml", false)).toBe(
+      [
+        "roster.yaml: 1 change from TravelPerk (not written: --check)",
+        "",
+        "- new: kai.berg@example.com (adoptExisting)",
+        "",
+        "Not written:",
+        "",
+        "- not in TravelPerk: ravi.patel@example.com (up creates them)",
+        "",
+      ].join("\n"),
+    );
+  });
+
+  test("comments, blank lines, quoting, odd spacing and another indentation stay byte for byte", () => {
+    const text = [
+      "# The roster.   Two spaces after the full stop.",
+      "defaults:",
+      "    travelPolicy: 'Standard'   # everyone",
+      "",
+      "people:",
+      "# Engineering",
+      "- key: ana",
+      '  email: "ana@example.com"',
+      "  firstName: Ana",
+      "  lastName: 'Ruiz'",
+      '  costCenter: "ENG-1"    # moved in May',
+      "  groups: [ Engineering ]",
+      "",
+      "",
+      "# Sales",
+      "- email: bo@example.com",
+      "  firstName: Bo",
+      "  lastName: Ek",
+      "  groups:",
+      "    - Sales",
+      "# the end",
+      "",
+    ].join("\n");
+    const org = new Org(text);
+    org.get("ana@example.com").costCenter = "ENG-2";
+    org.add({
+      email: "cy@example.com",
+      firstName: "Cy",
+      lastName: "O'Neil",
+      groups: ["Sales"],
+      travelPolicy: "Standard",
+    });
+    const result = update(text, org);
+    expect(result.changes.map(describeChange)).toEqual([
+      "ana@example.com: costCenter ENG-1 → ENG-2",
+      "new: cy@example.com (adoptExisting)",
+    ]);
+    expect(lineDiff(text, result.text)).toEqual({
+      removed: ['  costCenter: "ENG-1"    # moved in May'],
+      added: [
+        '  costCenter: "ENG-2" # moved in May',
+        "- key: cy@example.com",
+        "  email: cy@example.com",
+        "  firstName: Cy",
+        "  lastName: O'Neil",
+        "  role: traveler",
+        "  travelPolicy: Standard",
+        "  groups: [ Sales ]",
+        "  adoptExisting: true",
+      ],
+    });
+    // The newcomer is the last person, before the closing comment.
+    expect(result.text.endsWith("  adoptExisting: true\n# the end\n")).toBe(true);
+    // Windows line endings stay.
+    const crlf = update(text.replace(/\n/g, "\r\n"), org).text;
+    expect(crlf).toBe(result.text.replace(/\n/g, "\r\n"));
+  });
+
+  test("an exported file: a newcomer joins the people, before the deactivated people's comments", () => {
+    const exported = [
+      "# Exported from TravelPerk by pulumi-travelperk export: 1 active people, 1 deactivated (listed as comments at the end).",
+      "defaults:",
+      "  adoptExisting: true",
+      "people:",
+      "  - key: ana@example.com",
+      "    email: ana@example.com",
+      "    firstName: Ana",
+      "    lastName: Ruiz",
+      "",
+      "# Deactivated in TravelPerk (uncomment a person to reactivate them):",
+      "#   - key: old@example.com",
+      "#     email: old@example.com",
+      "",
+    ].join("\n");
+    const org = new Org(exported);
+    org.add({ email: "bo@example.com", firstName: "Bo", lastName: "Ek" });
+    const result = update(exported, org);
+    expect(lineDiff(exported, result.text).removed).toEqual([]);
+    expect(result.text).toContain(
+      "    lastName: Ruiz\n  - key: bo@example.com\n    email: bo@example.com\n    firstName: Bo\n    lastName: Ek\n    role: traveler\n    adoptExisting: true\n\n# Deactivated",
+    );
+  });
+
+  test("an invalid file is refused with its line, and nothing is computed", () => {
+    expect(() => update(EXAMPLE.replace("email: hana.suzuki@example.com", "email: hana"), new Org(EXAMPLE))).toThrow(
+      RosterError,
+    );
+    expect(() => update(EXAMPLE.replace("email: hana.suzuki@example.com", "email: hana"), new Org(EXAMPLE))).toThrow(
+      /roster\.yaml:\d+ people\[6\]\.email/,
+    );
+  });
+});
