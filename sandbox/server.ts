@@ -429,6 +429,10 @@ export class SandboxServer {
   groupMembers(groupId: string): string[] {
     return this.store.groupMembers(groupId);
   }
+  /** Makes exactly these users the group's members, as a change made in TravelPerk directly would. */
+  setGroupMembers(groupId: string, userIds: string[]): void {
+    this.store.setMembers(groupId, userIds);
+  }
   /** Live mode: the cost centres (their members are the users whose cost_center is the name). */
   listCostCenters(): CostCenter[] {
     return this.store.listCostCenters();

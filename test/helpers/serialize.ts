@@ -4,7 +4,7 @@ type Serialize = (f: () => unknown, opts?: { allowSecrets?: boolean }) => Promis
 /** The `__provider` text of one resource kind, as the program in `programDir` would store it. */
 export async function serializedProvider(
   programDir: string,
-  entry: "user" | "group-membership" | "policy-assignment",
+  entry: "user" | "group-membership" | "group-members" | "policy-assignment",
 ): Promise<string> {
   // eslint-disable-next-line @typescript-eslint/no-require-imports -- the program folder's installed copy, by name
   const load = (m: string) => require(require.resolve(m, { paths: [programDir] })) as unknown;
