@@ -21,7 +21,9 @@ const ROWS: Row[] = [
   {
     name: "fixed window, 10 per second",
     limiter: { rateLimit: 10, rateLimitWindow: "fixed", rateLimitPeriod: 1 },
-    asserted: 1.5,
+    // A 3 s floor: the engine's own time weighs as much as the pace. 2.04 measured on a loaded
+    // 2-core machine; the collapse this guards against measured 8.5 (100 people, 85 s for 10).
+    asserted: 2.5,
   },
   {
     name: "fixed window, 30 per minute",
