@@ -7,7 +7,9 @@
  */
 import * as fs from "fs";
 import * as path from "path";
+import fc from "fast-check";
 import { parse } from "yaml";
+import { buildCli } from "../provider/cli/main";
 import type { User } from "../provider/client/users";
 import { RosterError } from "../provider/roster/load";
 import {
@@ -395,6 +397,38 @@ describe("the document edit (updateRoster)", () => {
     );
   });
 
+  test("property: any mix of drift is one line per scalar change, the rest byte for byte, and a fixpoint", () => {
+    const emails = (parse(EXAMPLE) as { people: FilePerson[] }).people.map((p) => p.email);
+    const drift = fc.record({
+      person: fc.constantFrom(...emails),
+      what: fc.constantFrom("costCenter", "lastName", "nationality", "deactivate", "policy"),
+      value: fc.constantFrom("X-1", "Y-2", "Zed"),
+    });
+    let runs = 0;
+    fc.assert(
+      fc.property(fc.uniqueArray(drift, { selector: (d) => d.person, maxLength: 8 }), (edits) => {
+        runs++;
+        const org = new Org(EXAMPLE);
+        for (const { person, what, value } of edits) {
+          const user = org.get(person);
+          if (what === "deactivate") user.isActive = false;
+          else if (what === "policy") user.travelPolicyId = "pol_sales";
+          else if (what === "nationality") user.nationality = "PT";
+          else user[what] = value;
+        }
+        const result = update(EXAMPLE, org);
+        const diff = lineDiff(EXAMPLE, result.text);
+        // Each change is one line replaced (a field the file sets) or one line added (isActive, a default).
+        expect(diff.added.length).toBe(result.changes.length);
+        expect(diff.removed.length).toBeLessThanOrEqual(result.changes.length);
+        expect(update(result.text, org).changes).toEqual([]);
+        expect(parse(result.text)).toBeTruthy();
+      }),
+      { seed: 20250615, numRuns: 60 },
+    );
+    console.log(`export --update property: ${runs} runs`);
+  });
+
   test("an invalid file is refused with its line, and nothing is computed", () => {
     expect(() => update(EXAMPLE.replace("email: hana.suzuki@example.com", "email: hana"), new Org(EXAMPLE))).toThrow(
       RosterError,
@@ -402,5 +436,183 @@ describe("the document edit (updateRoster)", () => {
     expect(() => update(EXAMPLE.replace("email: hana.suzuki@example.com", "email: hana"), new Org(EXAMPLE))).toThrow(
       /roster\.yaml:\d+ people\[6\]\.email/,
     );
+  });
+});
+
+// ---------------------------------------------------------------------------------------------------
+// The command, as a team runs it: installed CLI, real Pulumi CLI, sandbox.
+
+describe("npx pulumi-travelperk export --update roster.yaml [--check]", () => {
+  jest.setTimeout(240_000);
+  let sandbox: SandboxServer;
+  let projects: RosterProject;
+  let project: string;
+  const tp = (args: string[]) => projects.tp(args, project);
+  const rosterFile = () => path.join(project, "roster.yaml");
+  const rosterText = () => fs.readFileSync(rosterFile(), "utf8");
+  const exportHasToday = () =>
+    buildCli()
+      .commands.find((c) => c.name() === "export")
+      ?.options.some((o) => o.long === "--today") ?? false;
+
+  beforeAll(async () => {
+    sandbox = await startSandbox();
+    projects = new RosterProject(sandbox);
+    project = await projects.create("drift-roster", "dev");
+    fs.writeFileSync(rosterFile(), EXAMPLE);
+  });
+  afterAll(async () => sandbox.stop());
+
+  test("usage: --check needs --update, --update and --output exclude each other (exit 2)", async () => {
+    const check = await tp(["export", "--check"]);
+    expect(check.code).toBe(2);
+    expect(check.stderr).toContain("--check needs --update FILE");
+    expect((await tp(["export", "--update", "roster.yaml", "--output", "x.yaml"])).code).toBe(2);
+    expect(fs.existsSync(path.join(project, "x.yaml"))).toBe(false);
+  });
+
+  test("right after up of the 30-person example, the file and TravelPerk agree (exit 0)", async () => {
+    const up = await tp(["up", "--stack", "dev"]);
+    expect(up.code).toBe(0);
+    expect(up.stdout).toMatch(/30 added/);
+    sandbox.clearLog();
+    const check = await tp(["export", "--update", "roster.yaml", "--check", "--stack", "dev"]);
+    expect(check.stderr).toBe("");
+    expect(check.code).toBe(0);
+    expect(check.stdout).toBe("roster.yaml agrees with TravelPerk: no change.\n");
+    expect(rosterText()).toBe(EXAMPLE);
+    expect(writes(sandbox.requests)).toEqual([]);
+    console.log(
+      `export --update --check, 30 people, no drift: ${sandbox.requests.length} requests (${sandbox.requests.map(requestLine).join(", ")})`,
+    );
+  });
+
+  test("drift made in TravelPerk: --check lists it and exits 4, the file untouched; --update writes exactly those lines", async () => {
+    const byEmail = (email: string) => sandbox.findUserByEmail(email)!;
+    // A field of one person, one account deactivated, one user created in TravelPerk.
+    sandbox.updateUser(byEmail("jonas.weber@example.com").id, { cost_center: "ENG-300" });
+    sandbox.updateUser(byEmail("noah.jensen@example.com").id, { is_active: false });
+    const standard = sandbox.listPolicies().find((p) => p.name === "Standard")!;
+    const kai = sandbox.insertUser({
+      email: "kai.berg@example.com",
+      first_name: "Kai",
+      last_name: "Berg",
+      role: "traveler",
+      language: "de",
+      nationality: "DE",
+      cost_center: "ENG-200",
+      is_active: true,
+      travel_policy: standard,
+      manager_id: byEmail("amara.okafor@example.com").id,
+    });
+    const engineering = sandbox.listGroups().find((g) => g.name === "Engineering")!;
+    const joined = await fetch(`${sandbox.apiUrl}/groups/${engineering.id}/members`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${sandbox.accessToken}`, "content-type": "application/json" },
+      body: JSON.stringify({ user_id: kai.id }),
+    });
+    expect(joined.status).toBe(201);
+
+    sandbox.clearLog();
+    const check = await tp(["export", "--update", "roster.yaml", "--check", "--stack", "dev"]);
+    expect(check.code).toBe(4);
+    expect(check.stdout).toBe(
+      [
+        "roster.yaml: 3 changes from TravelPerk (not written: --check)",
+        "",
+        "- jonas.weber@example.com: costCenter ENG-200 → ENG-300",
+        "- noah.jensen@example.com: isActive true → false",
+        "- new: kai.berg@example.com (adoptExisting)",
+        "",
+      ].join("\n"),
+    );
+    expect(rosterText()).toBe(EXAMPLE);
+    expect(writes(sandbox.requests)).toEqual([]);
+    console.log(
+      `export --update --check, 30 people + 1 new, 3 changes: ${sandbox.requests.length} requests (${sandbox.requests.map(requestLine).join(", ")})`,
+    );
+
+    const written = await tp(["export", "--update", "roster.yaml", "--stack", "dev"]);
+    expect(written.code).toBe(0);
+    expect(written.stdout).toContain("roster.yaml: 3 changes from TravelPerk\n");
+    const text = rosterText();
+    expect(lineDiff(EXAMPLE, text)).toEqual({
+      removed: ["    costCenter: ENG-200"],
+      added: [
+        "    costCenter: ENG-300",
+        "    isActive: false",
+        "  - email: kai.berg@example.com",
+        "    firstName: Kai",
+        "    lastName: Berg",
+        "    role: traveler",
+        "    language: de",
+        "    nationality: DE",
+        "    costCenter: ENG-200",
+        "    travelPolicy: Standard",
+        "    groups: [Engineering]",
+        "    manager: amara.okafor@example.com",
+        "    adoptExisting: true",
+      ],
+    });
+    // The changed lines are the right people's, the comments and the order are as they were.
+    expect(text).toMatch(/email: jonas\.weber@example\.com\n(?: {4}.*\n)*? {4}costCenter: ENG-300\n/);
+    expect(text).toMatch(/email: noah\.jensen@example\.com\n(?: {4}.*\n)*? {4}isActive: false\n {2}- email: priya/);
+    expect(text.split("\n").slice(0, 3)).toEqual(EXAMPLE.split("\n").slice(0, 3));
+    const emails = (t: string) => [...t.matchAll(/^ {2}- email: (\S+)$/gm)].map((m) => m[1]);
+    expect(emails(text)).toEqual([...emails(EXAMPLE), "kai.berg@example.com"]);
+
+    const again = await tp(["export", "--update", "roster.yaml", "--check", "--stack", "dev"]);
+    expect(again.code).toBe(0);
+    expect(again.stdout).toBe("roster.yaml agrees with TravelPerk: no change.\n");
+
+    // And the roster as written is what TravelPerk holds: a refreshed preview adopts the newcomer, changes nobody.
+    const preview = await tp(["preview", "--stack", "dev", "--refresh", "--json"]);
+    expect(preview.code).toBe(0);
+    const { summary } = JSON.parse(preview.stdout) as {
+      summary: { added: { email: string }[]; changed: unknown[]; offboarded: unknown[] };
+    };
+    expect(summary.added.map((p) => p.email)).toEqual(["kai.berg@example.com"]);
+    expect(summary.changed).toEqual([]);
+    expect(summary.offboarded).toEqual([]);
+  });
+
+  test("deactivated after a past endDate is no drift; before the last day it is", async () => {
+    const withEnd = rosterText().replace(
+      "    costCenter: OPS-110\n    groups: [Operations]\n    manager: liam.obrien@example.com\n  - email: ravi",
+      "    costCenter: OPS-110\n    groups: [Operations]\n    manager: liam.obrien@example.com\n    endDate: 2024-03-31\n  - email: ravi",
+    );
+    expect(withEnd).not.toBe(rosterText()); // elena.popescu's entry
+    fs.writeFileSync(rosterFile(), withEnd);
+    sandbox.updateUser(sandbox.findUserByEmail("elena.popescu@example.com")!.id, { is_active: false });
+    const check = await tp(["export", "--update", "roster.yaml", "--check", "--stack", "dev"]);
+    expect(check.stdout).toBe("roster.yaml agrees with TravelPerk: no change.\n");
+    expect(check.code).toBe(0);
+    expect((await tp(["export", "--update", "roster.yaml", "--stack", "dev"])).code).toBe(0);
+    expect(rosterText()).toBe(withEnd);
+    if (exportHasToday()) {
+      const before = await tp([
+        "export",
+        "--update",
+        "roster.yaml",
+        "--check",
+        "--stack",
+        "dev",
+        "--today",
+        "2024-03-31",
+      ]);
+      expect(before.code).toBe(4);
+      expect(before.stdout).toContain("- elena.popescu@example.com: isActive true → false\n");
+      const after = await tp([
+        "export",
+        "--update",
+        "roster.yaml",
+        "--check",
+        "--stack",
+        "dev",
+        "--today",
+        "2024-04-01",
+      ]);
+      expect(after.code).toBe(0);
+    }
   });
 });
