@@ -36,8 +36,20 @@ export {
   summarize,
   summaryMarkdown,
   offboardGuard,
+  rosterGuard,
   stepsFromEngineEvents,
   stepsFromEventLog,
   stepsFromPreviewJson,
 } from "./roster/summary";
-export type { PlannedStep, PersonChange, RosterSummary, GuardResult } from "./roster/summary";
+export type {
+  PlannedStep,
+  PersonChange,
+  RosterSummary,
+  GuardResult,
+  GuardOptions,
+  ProtectedChange,
+  AdminFloor,
+} from "./roster/summary";
+export { rosterCalendar, DEFAULT_HORIZON_DAYS, DEFAULT_MIN_ADMINS } from "./roster/lifecycle";
+export type { RosterCalendar, CalendarPerson, DatedPerson } from "./roster/lifecycle";
+export type { Tenure } from "./roster/dates";

@@ -17,8 +17,10 @@ import {
   savePlan,
   type PlanDifference,
 } from "../roster/plan";
+import { readRosterFile } from "../roster/load";
+import { rosterCalendar } from "../roster/lifecycle";
 import {
-  offboardGuard,
+  rosterGuard,
   stepsFromEngineEvents,
   summarize,
   summaryMarkdown,
@@ -44,6 +46,14 @@ export interface RosterRunOptions {
   savePlan?: string;
   /** `up --plan FILE`: apply only when a fresh preview plans exactly the changes saved there. */
   plan?: string;
+  /** `--today YYYY-MM-DD`: the day the dates are applied on; default: today in the roster's time zone. */
+  today?: string;
+  /** `--horizon N`: days ahead the summary lists people starting or leaving; default 14. */
+  horizon?: number;
+  /** `--allow-protected EMAIL` (repeatable): protected people whose change in this plan was reviewed. */
+  allowProtected?: string[];
+  /** `--min-admins N`: fewest active company admins a plan demoting or offboarding one may leave; default 1. */
+  minAdmins?: number;
 }
 
 export interface RosterRunResult {
@@ -74,8 +84,11 @@ async function selectedStack(workDir: string, env: Record<string, string>): Prom
   return current.name;
 }
 
-/** Resources in the stack that the roster does not own: running only the roster would delete them. */
-async function foreignResources(stack: Stack, name: string): Promise<string[]> {
+/**
+ * The roster's part of the stack: resources it does not own (running only the roster would delete
+ * them) and the keys of the people it holds (their `User` children).
+ */
+async function rosterState(stack: Stack, name: string): Promise<{ foreign: string[]; userKeys: string[] }> {
   const deployment = (await stack.exportStack()).deployment as {
     resources?: { urn: string; type: string; parent?: string }[];
   };
@@ -86,9 +99,13 @@ async function foreignResources(stack: Stack, name: string): Promise<string[]> {
     for (let current = urn; current; current = byUrn.get(current)?.parent) if (current === rosterUrn) return true;
     return false;
   };
-  return resources
+  const foreign = resources
     .filter((r) => r.type !== "pulumi:pulumi:Stack" && !r.type.startsWith("pulumi:providers:") && !ownedByRoster(r.urn))
     .map((r) => r.urn);
+  const userKeys = resources
+    .filter((r) => r.type.endsWith("travelperk:User") && r.parent === rosterUrn)
+    .map((r) => r.urn.split("::").slice(3).join("::"));
+  return { foreign, userKeys };
 }
 
 /** Labels for ids in the summary, from lists the run already fetched (no extra request). */
@@ -105,6 +122,9 @@ export async function previewOrUp(kind: "preview" | "up", opts: RosterRunOptions
     throw new Error("--plan is for up; preview writes one with --save-plan");
   // Read before anything runs: a plan that cannot be used stops the command at once.
   const reviewedPlan = opts.plan === undefined ? undefined : loadPlan(path.resolve(opts.plan));
+  // The dates and protection, read before anything runs (an end date before its start date stops here).
+  const calendar = rosterCalendar(readRosterFile(rosterFile), { today: opts.today, horizonDays: opts.horizon });
+  let existingKeys: string[] = [];
   const env: Record<string, string> = opts.skipCheckpoints ? { PULUMI_SKIP_CHECKPOINTS: "true" } : {};
   const stackName = opts.stack ?? (await selectedStack(workDir, cliEnvironment({ workDir, env })));
   const stack = await openStack({
@@ -113,11 +133,17 @@ export async function previewOrUp(kind: "preview" | "up", opts: RosterRunOptions
     workDir,
     env,
     program: async () => {
-      await new Roster(opts.name, { file: rosterFile, connection: opts.connection }).ready;
+      await new Roster(opts.name, {
+        file: rosterFile,
+        connection: opts.connection,
+        today: calendar.today,
+        existingKeys,
+      }).ready;
     },
   });
 
-  const foreign = await foreignResources(stack, opts.name);
+  const { foreign, userKeys } = await rosterState(stack, opts.name);
+  existingKeys = userKeys;
   if (foreign.length > 0) {
     throw new Error(
       `stack ${stackName} holds resources outside the Roster "${opts.name}"; running only the roster would delete them:\n  ${foreign.join("\n  ")}\n` +
@@ -133,7 +159,7 @@ export async function previewOrUp(kind: "preview" | "up", opts: RosterRunOptions
   const refresh = opts.refresh ? { refresh: true, runProgram: true } : {};
   await stack.preview({ onEvent, onOutput: progress, ...refresh });
   const steps = stepsFromEngineEvents(events);
-  let summary = summarize(steps, labels(opts.connection));
+  let summary = summarize(steps, labels(opts.connection), calendar);
   // What was reviewed is what is applied: the fresh preview's changes against the saved plan.
   const fresh =
     opts.savePlan !== undefined || reviewedPlan !== undefined
@@ -147,13 +173,17 @@ export async function previewOrUp(kind: "preview" | "up", opts: RosterRunOptions
           return { file: opts.plan, agreed: plansAgree(difference), difference };
         })()
       : undefined;
-  const guard = opts.maxOffboard === undefined ? undefined : offboardGuard(summary, opts.maxOffboard);
+  const guard = rosterGuard(summary, steps, {
+    maxOffboard: opts.maxOffboard,
+    minAdmins: opts.minAdmins,
+    allowProtected: opts.allowProtected,
+  });
 
   let applied = false;
-  if (kind === "up" && !guard?.tripped && planCheck?.agreed !== false) {
+  if (kind === "up" && !guard.tripped && planCheck?.agreed !== false) {
     const applyEvents: EngineEvent[] = [];
     await stack.up({ onEvent: (event) => applyEvents.push(event), onOutput: progress, ...refresh });
-    summary = summarize(stepsFromEngineEvents(applyEvents), labels(opts.connection));
+    summary = summarize(stepsFromEngineEvents(applyEvents), labels(opts.connection), calendar);
     applied = true;
   }
   const title =

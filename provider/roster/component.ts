@@ -12,7 +12,7 @@ import { User } from "../resources/user";
 import { loadDirectory } from "../lookups";
 import { checkRosterData, needsDirectory, readRosterFile, resolveRoster, type ResolvedPerson } from "./load";
 import { isCalendarDate, tenure, todayIn } from "./dates";
-import { rosterTimeZone } from "./lifecycle";
+import { PROTECTED_KEYS_OUTPUT, rosterTimeZone } from "./lifecycle";
 import type { PersonInput, RosterDefaults } from "./schema";
 
 /** Arguments of a {@link Roster}: a file, or the people inline. */
@@ -37,9 +37,6 @@ export interface RosterArgs {
    */
   existingKeys?: string[];
 }
-
-/** The component's output listing the keys of protected people; the guard reads it from the old state. */
-export const PROTECTED_KEYS_OUTPUT = "protectedKeys";
 
 /** The type token of the component; the roster commands find its children by it. */
 export const ROSTER_TYPE = "travelperk:index:Roster";

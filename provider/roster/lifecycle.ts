@@ -7,6 +7,9 @@ import type { Role } from "../client/users";
 import { DEFAULT_TIME_ZONE, addDays, daysBetween, isCalendarDate, tenure, todayIn, type Tenure } from "./dates";
 import { RosterError, dateProblems, type ParsedRoster } from "./load";
 
+/** The Roster component's output listing the keys of protected people; the guard reads it from the old state. */
+export const PROTECTED_KEYS_OUTPUT = "protectedKeys";
+
 /** Days ahead the summary lists people starting or leaving (`--horizon`). */
 export const DEFAULT_HORIZON_DAYS = 14;
 

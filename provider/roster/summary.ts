@@ -4,6 +4,14 @@
  * change; and the offboarding guard. Built from the engine's own step events (Automation API events,
  * `pulumi preview --event-log`) or from `pulumi preview --json`.
  */
+import {
+  DEFAULT_MIN_ADMINS,
+  PROTECTED_KEYS_OUTPUT,
+  isDemotion,
+  upcoming,
+  type DatedPerson,
+  type RosterCalendar,
+} from "./lifecycle";
 
 /** One step the engine planned or applied, from whichever source. */
 export interface PlannedStep {
@@ -143,6 +151,15 @@ export interface PersonChange {
   name?: string;
   /** The role, when the inputs declare one. */
   role?: string;
+  /**
+   * For offboarded people, when the roster file is known: `endDate` (their last working day passed:
+   * a scheduled offboarding) or `removed` (no longer in the file).
+   */
+  reason?: "endDate" | "removed";
+  /** For a scheduled offboarding: the last working day that passed, `YYYY-MM-DD`. */
+  endDate?: string;
+  /** Whether the person is protected (`protect: true` in the file, or recorded so in the stack's state). */
+  protected?: boolean;
 }
 
 /** What a preview or update does to the roster: who is added, changed and offboarded, each sorted by e-mail. */
@@ -155,9 +172,20 @@ export interface RosterSummary {
   offboarded: PersonChange[];
   /** People managed before this change (User resources in the old state). */
   peopleBefore: number;
+  /** The day the roster's dates were applied on (`--today`), when the roster file is known. */
+  today?: string;
+  /** The zone the dates are read in (`defaults.timeZone`), when the roster file is known. */
+  timeZone?: string;
+  /** Days ahead `starting` and `leaving` look (`--horizon`, today+N included), when the roster file is known. */
+  horizonDays?: number;
+  /** People whose first working day is from today through today+horizonDays, by date. */
+  starting?: DatedPerson[];
+  /** People whose last working day is from today through today+horizonDays, by date. */
+  leaving?: DatedPerson[];
 }
 
 const USER = "travelperk:User";
+const ROSTER = "travelperk:index:Roster";
 const MEMBERSHIP = "travelperk:GroupMembership";
 const POLICY = "travelperk:PolicyAssignment";
 const IGNORED_FIELDS = new Set(["__provider", "adoptExisting"]);
@@ -176,11 +204,58 @@ function ownerKey(step: PlannedStep, keyById: Map<string, string>): string {
  *
  * @param steps The planned or applied steps, from one of the `stepsFrom…` functions.
  * @param labels Policy and group names by id, when known. Default: none (ids are shown).
+ * @param calendar The roster file's dates and protection on the run's day ({@link rosterCalendar}), when
+ *   known: offboardings then carry their reason, protected people are marked and people starting or
+ *   leaving within the horizon are listed. Default: none (those parts are absent).
  */
 export function summarize(
   steps: readonly PlannedStep[],
   labels: ReadonlyMap<string, string> = new Map(),
+  calendar?: RosterCalendar,
 ): RosterSummary {
+  return withCalendar(summarizeSteps(steps, labels), steps, calendar);
+}
+
+/** Keys the stack's state records as protected: the old outputs of each Roster component in the steps. */
+function protectedInState(steps: readonly PlannedStep[]): Set<string> {
+  const keys = new Set<string>();
+  for (const step of steps) {
+    if (!step.type.endsWith(ROSTER)) continue;
+    const recorded = step.oldOutputs?.[PROTECTED_KEYS_OUTPUT];
+    if (Array.isArray(recorded)) for (const key of recorded) if (typeof key === "string") keys.add(key.toLowerCase());
+  }
+  return keys;
+}
+
+/** Protection, offboarding reasons and the horizon lists, from the calendar and the state. */
+function withCalendar(summary: RosterSummary, steps: readonly PlannedStep[], calendar?: RosterCalendar): RosterSummary {
+  if (!calendar) return summary;
+  const recorded = protectedInState(steps);
+  const byKey = new Map(calendar.people.map((p) => [p.key, p]));
+  const byEmail = new Map(calendar.people.map((p) => [p.email.toLowerCase(), p]));
+  const inFile = (p: PersonChange) => byKey.get(p.key.toLowerCase()) ?? byEmail.get(p.email.toLowerCase());
+  for (const p of [...summary.added, ...summary.changed, ...summary.offboarded]) {
+    if (inFile(p)?.protect || recorded.has(p.key.toLowerCase())) p.protected = true;
+  }
+  for (const p of summary.offboarded) {
+    const person = inFile(p);
+    if (person?.tenure === "ended") {
+      p.reason = "endDate";
+      p.endDate = person.endDate;
+    } else p.reason = "removed";
+  }
+  const { starting, leaving } = upcoming(calendar);
+  return {
+    ...summary,
+    today: calendar.today,
+    timeZone: calendar.timeZone,
+    horizonDays: calendar.horizonDays,
+    starting,
+    leaving,
+  };
+}
+
+function summarizeSteps(steps: readonly PlannedStep[], labels: ReadonlyMap<string, string>): RosterSummary {
   const label = (id: unknown) => (typeof id === "string" ? (labels.get(id) ?? id) : undefined);
   const people = new Map<string, PersonChange & { op?: string }>();
   const person = (key: string): PersonChange & { op?: string } => {
@@ -277,16 +352,63 @@ export function summarize(
   };
 }
 
-/** The offboarding guard: `max` is a count ("5") or a share of the people managed before ("10%"). */
-export interface GuardResult {
-  /** Whether more people are offboarded than the limit allows: the change should be refused. */
+/** A change to a protected person: offboarding, deleting or demoting them. */
+export interface ProtectedChange {
+  /** The person's e-mail. */
+  email: string;
+  /** The person's key. */
+  key: string;
+  /** What the plan does: `deactivated`, `deleted` or `demoted`. */
+  change: "deactivated" | "deleted" | "demoted";
+  /** Why, in words: e.g. `end date 2025-03-31 passed`, `removed from the roster`, `role company_admin → traveler`. */
+  detail: string;
+  /** Whether `--allow-protected` names the person, so the change passes. */
+  allowed: boolean;
+}
+
+/** The admin floor: active company admins before and after the plan. */
+export interface AdminFloor {
+  /** The fewest active company admins the plan may leave (`--min-admins`). */
+  min: number;
+  /** Active company admins in the stack before the plan. */
+  before: number;
+  /** Active company admins the plan leaves. */
+  remaining: number;
+  /** E-mails of the company admins the plan demotes or offboards. */
+  losing: string[];
+  /** Whether the plan demotes or offboards an admin and leaves fewer than `min`. */
   tripped: boolean;
-  /** The most people that may be offboarded, as computed from the rule. */
-  limit: number;
+}
+
+/**
+ * The guard's verdict: the offboarding limit (`--max-offboard`, a count "5" or a share "10%" of the
+ * people managed before), protected people and the admin floor.
+ */
+export interface GuardResult {
+  /** Whether any check tripped (see `reasons`): the change should be refused. */
+  tripped: boolean;
+  /** The most people that may be offboarded, as computed from the rule; present with `--max-offboard`. */
+  limit?: number;
   /** E-mails of the people being deactivated or deleted (retained people are not counted). */
   offboarding: string[];
-  /** The rule as given, e.g. `5` or `10%`. */
-  rule: string;
+  /** The `--max-offboard` rule as given, e.g. `5` or `10%`; present with `--max-offboard`. */
+  rule?: string;
+  /** Every reason the guard tripped, one sentence each; empty when it passed. */
+  reasons: string[];
+  /** Every change to a protected person, allowed or not. */
+  protectedChanges: ProtectedChange[];
+  /** The admin floor's count; absent when only the offboarding limit was checked ({@link offboardGuard}). */
+  admins?: AdminFloor;
+}
+
+/** What {@link rosterGuard} checks. */
+export interface GuardOptions {
+  /** `--max-offboard`: a number of people (`"5"`) or a share of the people managed before (`"10%"`). Default: no limit. */
+  maxOffboard?: string;
+  /** `--min-admins`: fewest active company admins a plan that demotes or offboards one may leave. Default: 1. */
+  minAdmins?: number;
+  /** `--allow-protected`: e-mails (or keys) of protected people whose change in this plan was reviewed. Default: none. */
+  allowProtected?: readonly string[];
 }
 
 /**
@@ -303,7 +425,129 @@ export function offboardGuard(summary: RosterSummary, max: string): GuardResult 
   const value = Number(match[1]);
   const limit = match[2] ? Math.floor((value / 100) * summary.peopleBefore) : Math.floor(value);
   const offboarding = summary.offboarded.filter((p) => p.offboard !== "retained").map((p) => p.email);
-  return { tripped: offboarding.length > limit, limit, offboarding, rule: max.trim() };
+  const rule = max.trim();
+  const tripped = offboarding.length > limit;
+  const reasons = tripped
+    ? [
+        `${offboarding.length} people would be offboarded; the limit is ${limit} (--max-offboard ${rule}): ${offboarding.join(", ")}`,
+      ]
+    : [];
+  return { tripped, limit, offboarding, rule, reasons, protectedChanges: [] };
+}
+
+/** Changes the plan makes to protected people (marked by {@link summarize}). */
+function protectedChanges(summary: RosterSummary, allow: readonly string[]): ProtectedChange[] {
+  const allowed = new Set(allow.map((who) => who.trim().toLowerCase()));
+  const changes: ProtectedChange[] = [];
+  const add = (p: PersonChange, change: ProtectedChange["change"], detail: string) =>
+    changes.push({
+      email: p.email,
+      key: p.key,
+      change,
+      detail,
+      allowed: allowed.has(p.email.toLowerCase()) || allowed.has(p.key.toLowerCase()),
+    });
+  for (const p of summary.offboarded) {
+    if (!p.protected || p.offboard === "retained") continue;
+    const why =
+      p.reason === "endDate"
+        ? `end date ${p.endDate ?? "?"} passed`
+        : p.reason === "removed"
+          ? "removed from the roster"
+          : "no longer declared";
+    add(p, p.offboard === "deleted" ? "deleted" : "deactivated", why);
+  }
+  for (const p of summary.changed) {
+    if (!p.protected) continue;
+    const role = p.fields.find((f) => f.field === "role");
+    if (role && isDemotion(role.from, role.to)) add(p, "demoted", `role ${String(role.from)} → ${String(role.to)}`);
+    const active = p.fields.find((f) => f.field === "isActive");
+    if (active && active.from !== false && active.to === false) add(p, "deactivated", "isActive: false");
+  }
+  return changes.sort((a, b) => a.email.localeCompare(b.email));
+}
+
+/** Active company admins before and after the plan, from the User steps' old and new state (same steps included). */
+function adminFloor(steps: readonly PlannedStep[], min: number): AdminFloor {
+  const before = new Set<string>();
+  const after = new Set<string>();
+  const emails = new Map<string, string>();
+  for (const step of steps) {
+    if (!step.type.endsWith(USER)) continue;
+    const email = step.newInputs?.email ?? step.oldInputs?.email ?? step.oldOutputs?.email;
+    const who = typeof email === "string" ? email : step.name;
+    // Per e-mail: a new key taking an account over is one person, not an admin lost and one gained.
+    const id = who.toLowerCase();
+    if (!emails.has(id)) emails.set(id, who);
+    const existed = !CREATE_OPS.has(step.op) && (step.oldInputs !== undefined || step.oldOutputs !== undefined);
+    const oldRole = step.oldOutputs?.role ?? step.oldInputs?.role;
+    const wasActive = (step.oldOutputs?.isActive ?? step.oldInputs?.isActive) !== false;
+    const wasAdmin = existed && oldRole === "company_admin" && wasActive;
+    if (wasAdmin) before.add(id);
+    if (DELETE_OPS.has(step.op)) {
+      // A retained account stays as it is; a replaced one lives on in its replacement's step.
+      const onDelete = step.oldOutputs?.onDelete ?? step.oldInputs?.onDelete;
+      if (wasAdmin && step.op === "delete" && onDelete === "retain") after.add(id);
+      continue;
+    }
+    if (step.newInputs === undefined) {
+      if (wasAdmin) after.add(id);
+      continue;
+    }
+    // A role no longer declared stays as TravelPerk holds it.
+    const role = step.newInputs.role ?? (existed ? oldRole : undefined);
+    if (role === "company_admin" && step.newInputs.isActive !== false) after.add(id);
+  }
+  const losing = [...before]
+    .filter((id) => !after.has(id))
+    .map((id) => emails.get(id) ?? id)
+    .sort();
+  return {
+    min,
+    before: before.size,
+    remaining: after.size,
+    losing,
+    tripped: losing.length > 0 && after.size < min,
+  };
+}
+
+/**
+ * The whole guard: the offboarding limit (with `maxOffboard`), protected people (always) and the
+ * admin floor (always; `minAdmins` default 1). A plan that demotes or offboards no admin never trips
+ * the floor, whatever the count.
+ *
+ * @param summary The summary of the plan, built with the roster's calendar so protection is known.
+ * @param steps The plan's steps, `same` steps included (the admins are counted from their state).
+ * @param options The limits and the reviewed protected changes.
+ * @throws Error when `maxOffboard` is neither a count nor a percentage, or `minAdmins` is not a whole number.
+ */
+export function rosterGuard(
+  summary: RosterSummary,
+  steps: readonly PlannedStep[],
+  options: GuardOptions = {},
+): GuardResult {
+  const min = options.minAdmins ?? DEFAULT_MIN_ADMINS;
+  if (!Number.isInteger(min) || min < 0) throw new Error(`--min-admins must be a whole number, got ${min}`);
+  const offboard = options.maxOffboard === undefined ? undefined : offboardGuard(summary, options.maxOffboard);
+  const changes = protectedChanges(summary, options.allowProtected ?? []);
+  const admins = adminFloor(steps, min);
+  const reasons = [...(offboard?.reasons ?? [])];
+  for (const c of changes.filter((c) => !c.allowed))
+    reasons.push(
+      `protected person ${c.email} would be ${c.change} (${c.detail}); pass --allow-protected ${c.email} once the change is reviewed`,
+    );
+  if (admins.tripped)
+    reasons.push(
+      `${admins.losing.length} company_admin${admins.losing.length === 1 ? "" : "s"} would be demoted or offboarded (${admins.losing.join(", ")}); ${admins.remaining} would remain, fewer than --min-admins ${min}`,
+    );
+  return {
+    tripped: reasons.length > 0,
+    ...(offboard ? { limit: offboard.limit, rule: offboard.rule } : {}),
+    offboarding: summary.offboarded.filter((p) => p.offboard !== "retained").map((p) => p.email),
+    reasons,
+    protectedChanges: changes,
+    admins,
+  };
 }
 
 const show = (value: unknown) =>
@@ -334,8 +578,11 @@ function details(p: PersonChange): string[] {
  */
 export function summaryMarkdown(summary: RosterSummary, guard?: GuardResult, title = "TravelPerk roster"): string {
   const { added, changed, offboarded } = summary;
+  const scheduled = offboarded.filter((p) => p.reason === "endDate");
+  const removed = offboarded.filter((p) => p.reason !== "endDate");
   const out: string[] = [
-    `## ${title}: ${added.length} added, ${changed.length} changed, ${offboarded.length} offboarded`,
+    `## ${title}: ${added.length} added, ${changed.length} changed, ${offboarded.length} offboarded` +
+      (scheduled.length > 0 ? ` (${scheduled.length} end date passed)` : ""),
     "",
   ];
   if (added.length + changed.length + offboarded.length === 0) out.push("No change to the roster.", "");
@@ -343,7 +590,7 @@ export function summaryMarkdown(summary: RosterSummary, guard?: GuardResult, tit
     if (people.length === 0) return;
     out.push(`### ${heading} (${people.length})`, "");
     for (const p of people) {
-      out.push(`- **${p.email}**${head(p)}`);
+      out.push(`- **${p.email}**${p.protected ? " (protected)" : ""}${head(p)}`);
       if (withDetails) for (const line of details(p)) out.push(`  - ${line}`);
     }
     out.push("");
@@ -355,14 +602,56 @@ export function summaryMarkdown(summary: RosterSummary, guard?: GuardResult, tit
       .join(""),
   );
   section("Changed", changed, () => "");
-  section("Offboarded", offboarded, (p) => ` — ${p.offboard ?? "deactivated"}`, false);
-  if (guard) {
-    out.push(
-      guard.tripped
+  section("Offboarded", removed, (p) => ` — ${p.offboard ?? "deactivated"}`, false);
+  section(
+    "Offboarded: end date passed",
+    scheduled,
+    (p) => ` — ${p.offboard ?? "deactivated"} — last day ${p.endDate ?? "?"}`,
+    false,
+  );
+  const when = (days: number) => (days === 0 ? "today" : days === 1 ? "tomorrow" : `in ${days} days`);
+  const dated = (heading: string, people: DatedPerson[] | undefined, prefix: string) => {
+    if (!people?.length) return;
+    out.push(`### ${heading} within ${summary.horizonDays ?? 0} days (${people.length})`, "");
+    for (const p of people) out.push(`- **${p.email}** — ${prefix}${p.date} (${when(p.inDays)})`);
+    out.push("");
+  };
+  dated("Starting", summary.starting, "first day ");
+  dated("Leaving", summary.leaving, "last day ");
+  if (summary.today !== undefined) out.push(`Dates applied on ${summary.today} (${summary.timeZone ?? "UTC"}).`, "");
+  if (guard) out.push(...guardLines(guard));
+  return out.join("\n");
+}
+
+/** The guard's verdict as Markdown quotes: one line per check that has something to say. */
+function guardLines(guard: GuardResult): string[] {
+  const lines: string[] = [];
+  if (guard.rule !== undefined && guard.limit !== undefined) {
+    lines.push(
+      guard.offboarding.length > guard.limit
         ? `> **Offboarding guard tripped:** ${guard.offboarding.length} people would be offboarded; the limit is ${guard.limit} (--max-offboard ${guard.rule}): ${guard.offboarding.join(", ")}`
         : `> Offboarding guard passed: ${guard.offboarding.length} offboarded, limit ${guard.limit} (--max-offboard ${guard.rule}).`,
-      "",
     );
   }
-  return out.join("\n");
+  for (const c of guard.protectedChanges) {
+    lines.push(
+      c.allowed
+        ? `> Protected change allowed (--allow-protected ${c.email}): ${c.email} ${c.change} (${c.detail}).`
+        : `> **Protected person:** ${c.email} would be ${c.change} (${c.detail}); nothing is applied unless \`--allow-protected ${c.email}\` is given once the change is reviewed.`,
+    );
+  }
+  const admins = guard.admins;
+  if (admins && admins.losing.length > 0) {
+    const who = `${admins.losing.length} company_admin${admins.losing.length === 1 ? "" : "s"}`;
+    lines.push(
+      admins.tripped
+        ? `> **Admin floor tripped:** ${who} would be demoted or offboarded (${admins.losing.join(", ")}); ${admins.remaining} would remain, fewer than --min-admins ${admins.min}.`
+        : `> Admin floor passed: ${who} demoted or offboarded (${admins.losing.join(", ")}); ${admins.remaining} remain (--min-admins ${admins.min}).`,
+    );
+  }
+  if (guard.tripped)
+    lines.push(
+      `> **Guard tripped** (${guard.reasons.length} reason${guard.reasons.length === 1 ? "" : "s"}): nothing may be applied until each is resolved.`,
+    );
+  return lines.length > 0 ? lines.flatMap((line) => [line, ""]) : [];
 }
