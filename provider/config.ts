@@ -427,9 +427,9 @@ export function resolveCredentials(
   if (refreshToken) {
     const [clientId, clientSecret] = [found("clientId"), found("clientSecret")];
     const missing = [
-      ...(clientId ? [] : [settingFor("clientId", connection).configKey]),
-      ...(clientSecret ? [] : [settingFor("clientSecret", connection).configKey]),
-    ];
+      ...(clientId ? [] : [settingFor("clientId", connection)]),
+      ...(clientSecret ? [] : [settingFor("clientSecret", connection)]),
+    ].map((setting) => `${setting.configKey} (or ${setting.envVar})`);
     if (!clientId || !clientSecret) throw new IncompleteCredentialsError(refreshToken.from, missing);
     return {
       kind: "oauth",

@@ -239,14 +239,16 @@ describe("resolveCredentials", () => {
     const none = thrown(() => resolveCredentials({}, "", config({ "travelperk:refreshToken": REFRESH })));
     expect(none).toBeInstanceOf(IncompleteCredentialsError);
     expect(none.message).toContain("travelperk:refreshToken is set");
-    expect(none.message).toContain("travelperk:clientId and travelperk:clientSecret are not");
+    expect(none.message).toContain(
+      "travelperk:clientId (or TRAVELPERK_CLIENT_ID) and travelperk:clientSecret (or TRAVELPERK_CLIENT_SECRET) are not",
+    );
     expectNoValue(none.message);
 
     const noSecret = thrown(() =>
       resolveCredentials({ TRAVELPERK_REFRESH_TOKEN: REFRESH, TRAVELPERK_CLIENT_ID: "c" }, "", config({})),
     );
     expect(noSecret).toBeInstanceOf(IncompleteCredentialsError);
-    expect(noSecret.message).toContain("travelperk:clientSecret is not");
+    expect(noSecret.message).toContain("travelperk:clientSecret (or TRAVELPERK_CLIENT_SECRET) is not");
     expect(noSecret.message).not.toContain("travelperk:clientId");
     expectNoValue(noSecret.message);
 
@@ -254,7 +256,7 @@ describe("resolveCredentials", () => {
       resolveCredentials({}, "", config({ "travelperk:refreshToken": REFRESH, "travelperk:clientSecret": SECRET })),
     );
     expect(noId).toBeInstanceOf(IncompleteCredentialsError);
-    expect(noId.message).toContain("travelperk:clientId is not");
+    expect(noId.message).toContain("travelperk:clientId (or TRAVELPERK_CLIENT_ID) is not");
     expectNoValue(noId.message);
   });
 
@@ -367,7 +369,9 @@ describe("named connections", () => {
       resolveCredentials(env, "emea", config({ "travelperk:emea.refreshToken": "emea-refresh" })),
     );
     expect(incomplete).toBeInstanceOf(IncompleteCredentialsError);
-    expect(incomplete.message).toContain("travelperk:emea.clientId and travelperk:emea.clientSecret are not");
+    expect(incomplete.message).toContain(
+      "travelperk:emea.clientId (or TRAVELPERK_EMEA_CLIENT_ID) and travelperk:emea.clientSecret (or TRAVELPERK_EMEA_CLIENT_SECRET) are not",
+    );
     // emea's SCIM token is compared with emea's credential only.
     expect(
       resolveCredentials(
