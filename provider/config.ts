@@ -128,9 +128,10 @@ export const CREDENTIAL_SETTINGS = ["accessToken", "apiKey", "clientSecret", "re
 
 /** Raised for a connection name that cannot be a config key segment. */
 export class InvalidConnectionError extends Error {
-  constructor(name: string) {
+  constructor(name: string, reason?: string) {
     super(
-      `connection ${JSON.stringify(name)} is not a valid connection name: use lower-case letters and digits, words joined by "-" or "_" (e.g. "emea")`,
+      reason ??
+        `connection ${JSON.stringify(name)} is not a valid connection name: use lower-case letters and digits, words joined by "-" or "_" (e.g. "emea")`,
     );
     this.name = "InvalidConnectionError";
   }
@@ -462,8 +463,18 @@ export function configuredConnections(source: ConfigSource | undefined = stackCo
  * not refused here (a connection may be unused); the first request reports it.
  */
 export function validateConnections(env: NodeJS.ProcessEnv = process.env): void {
+  const byVariablePrefix = new Map<string, string>();
   for (const connection of configuredConnections()) {
     checkConnectionName(connection);
+    // "us-west" and "us_west" would read the same TRAVELPERK_US_WEST_* variables.
+    const prefix = settingFor("apiUrl", connection).envVar;
+    const other = byVariablePrefix.get(prefix);
+    if (other !== undefined)
+      throw new InvalidConnectionError(
+        connection,
+        `connections ${JSON.stringify(other)} and ${JSON.stringify(connection)} share the environment variables ${prefix.replace(/API_URL$/, "*")}: name one of them differently`,
+      );
+    byVariablePrefix.set(prefix, connection);
     resolveCredentials(env, connection);
   }
 }

@@ -470,6 +470,11 @@ describe("named connections", () => {
       expect(() => {
         validateConnections({});
       }).toThrow(InvalidConnectionError);
+      // Two names that read the same variables are refused, naming both.
+      setStackConfig(config({ "travelperk:us-west.apiKey": "k1", "travelperk:us_west.apiKey": "k2" }));
+      expect(() => {
+        validateConnections({});
+      }).toThrow(/"us-west" and "us_west" share the environment variables TRAVELPERK_US_WEST_\*/);
     } finally {
       setStackConfig(undefined);
     }

@@ -3,7 +3,7 @@
  * schema (@action-validator/core), with a broken copy as a control; every TravelPerk step is
  * `npx pulumi-travelperk <command>` with flags the real CLI defines; and the steps' shell scripts run
  * under bash as the runner runs them (`shell: bash`), with stubs for npx, npm and gh, to check exit codes,
- * comments, job summaries and the drift issue.
+ * comments, job summaries and the drift pull request.
  */
 import { spawnSync } from "child_process";
 import * as fs from "fs";
@@ -395,7 +395,8 @@ function runJob(file: File, scenario: Scenario): JobRun {
     }
     if (step.uses !== undefined) {
       const inputs = envOf(step.with);
-      const file = inputs.path ? fs.readFileSync(path.join(work, inputs.path), "utf8") : undefined;
+      const read = inputs.path || inputs["body-path"];
+      const file = read ? fs.readFileSync(path.join(work, read), "utf8") : undefined;
       result.uses.push({ uses: step.uses, with: inputs, file });
       result.steps.push({ name, status: "success", output: "" });
       continue;
@@ -442,7 +443,6 @@ function runJob(file: File, scenario: Scenario): JobRun {
 
 const travelperkCalls = (run: JobRun) => run.calls.filter((c) => c.tool === "npx").map((c) => c.args);
 const ghCalls = (run: JobRun) => run.calls.filter((c) => c.tool === "gh").map((c) => c.args);
-const hasJq = spawnSync("jq", ["--version"]).status === 0;
 
 // ---------------------------------------------------------------------------------------------------
 
@@ -512,6 +512,8 @@ describe("TravelPerk steps call npx pulumi-travelperk with the CLI's own command
   test("the checker knows the real CLI and refuses what it does not define", () => {
     expect(checkInvocation(["preview", "--stack", "prod", "--max-offboard", "5%", "--json"])).toEqual([]);
     expect(checkInvocation(["export", "--output=roster.yaml"])).toEqual([]);
+    expect(checkInvocation(["export", "--update", "roster.yaml", "--check"])).toEqual([]);
+    expect(checkInvocation(["export", "--update"])).toEqual(["export: --update needs a value"]);
     expect(checkInvocation(["apply", "--stack", "prod"])).toEqual(["unknown command apply"]);
     expect(checkInvocation(["up", "--stack", "prod", "--yes"])).toEqual(["up: --yes is not an option of the CLI"]);
     expect(checkInvocation(["preview", "--stack"])).toEqual(["preview: --stack needs a value"]);
@@ -533,7 +535,7 @@ describe("TravelPerk steps call npx pulumi-travelperk with the CLI's own command
   const expected: Record<File, string[][]> = {
     "roster-preview.yml": [["preview", "--stack", "prod", "--max-offboard", "5%", "--summary", "summary.md"]],
     "roster-apply.yml": [["up", "--stack", "prod", "--max-offboard", "$MAX_OFFBOARD", "--summary", "summary.md"]],
-    "roster-drift.yml": [["preview", "--refresh", "--stack", "prod", "--summary", "drift.md", "--json"]],
+    "roster-drift.yml": [["export", "--update", "roster.yaml", "--stack", "prod"]],
   };
   test.each(FILES)("%s", (file) => {
     const { invocations, violations } = travelperkWork(workflow(file));
@@ -574,11 +576,16 @@ describe("triggers and permissions", () => {
     expect(wf.concurrency?.group).not.toContain("${{"); // one group for every run, not one per ref
   });
 
-  test("drift: daily schedule and by hand; reads contents, writes issues", () => {
+  test("drift: daily schedule and by hand; pushes the drift branch, writes its pull request", () => {
     const wf = workflow("roster-drift.yml");
     expect(Object.keys(wf.on).sort()).toEqual(["schedule", "workflow_dispatch"]);
     expect((wf.on.schedule as { cron: string }[])[0].cron).toMatch(/^\d+ \d+ \* \* \*$/);
-    expect(wf.permissions).toEqual({ contents: "read", issues: "write" });
+    expect(wf.permissions).toEqual({ contents: "write", "pull-requests": "write" });
+    const pr = allSteps(wf).find((s) => s.uses?.startsWith("peter-evans/create-pull-request@"));
+    expect(pr?.uses).toBe("peter-evans/create-pull-request@v7");
+    // A fixed branch, so each day updates the one pull request instead of opening another; only the roster is committed.
+    expect(pr?.with).toMatchObject({ branch: "travelperk/drift", "add-paths": "roster.yaml", "delete-branch": true });
+    expect(String(pr?.with?.branch)).not.toContain("${{");
   });
 });
 
@@ -655,75 +662,59 @@ describe("the steps, run under bash with stubs", () => {
     expect(run.steps.find((s) => s.status === "failure")?.output).toContain("Offboarding guard tripped");
   });
 
-  (hasJq ? describe : describe.skip)("drift (needs jq, as on GitHub's runners)", () => {
-    const json = (changed: number) => ({
-      summary: {
-        added: [],
-        changed: Array.from({ length: changed }, (_, i) => ({ key: `p${String(i)}`, email: `p${String(i)}@x.com` })),
-        offboarded: [],
-        peopleBefore: 10,
-      },
-      applied: false,
-    });
-    const drift = "## TravelPerk roster preview: 0 added, 1 changed, 0 offboarded\n";
-    const none = "## TravelPerk roster preview: 0 added, 0 changed, 0 offboarded\n\nNo change to the roster.\n";
-    const TITLE = "TravelPerk roster drift";
+  describe("drift", () => {
+    const drift = [
+      "roster.yaml: 3 changes from TravelPerk",
+      "",
+      "- jonas.weber@example.com: costCenter ENG-200 → ENG-300",
+      "- noah.jensen@example.com: isActive true → false",
+      "- new: kai.berg@example.com (adoptExisting)",
+      "",
+    ].join("\n");
+    const none = "roster.yaml agrees with TravelPerk: no change.\n";
+    const pullRequest = (run: JobRun) => run.uses.find((u) => u.uses.startsWith("peter-evans/create-pull-request@"));
 
-    test("drift and no open issue: an issue is opened with drift.md; the command is a refreshed preview", () => {
-      const run = runJob("roster-drift.yml", { eventName: "schedule", exit: 0, markdown: drift, json: json(1) });
+    test("drift: export --update writes roster.yaml; the change list goes to the job summary and the pull request", () => {
+      const run = runJob("roster-drift.yml", { eventName: "schedule", exit: 0, markdown: drift });
       expect(run.failed).toBe(false);
       expect(travelperkCalls(run)).toEqual([
-        ["pulumi-travelperk", "preview", "--refresh", "--stack", "prod", "--summary", "drift.md", "--json"],
+        ["pulumi-travelperk", "export", "--update", "roster.yaml", "--stack", "prod"],
       ]);
+      expect(run.calls.find((c) => c.tool === "npx")?.env).toMatchObject({
+        PULUMI_BACKEND_URL: VARS.PULUMI_BACKEND_URL,
+        ...SECRETS,
+      });
       expect(run.stepSummary).toBe(drift);
-      expect(ghCalls(run)).toEqual([
-        ["issue", "list", "--state", "open", "--search", `"${TITLE}" in:title`, "--json", "number,title"],
-        ["issue", "create", "--title", TITLE, "--body-file", "drift.md"],
-      ]);
-      expect(run.calls.find((c) => c.tool === "gh")?.env).toMatchObject({
-        GH_TOKEN: "ghs_job_token",
-        GH_REPO: "acme/travel",
+      expect(pullRequest(run)).toEqual({
+        uses: "peter-evans/create-pull-request@v7",
+        with: {
+          branch: "travelperk/drift",
+          "delete-branch": "true",
+          "add-paths": "roster.yaml",
+          "commit-message": "roster.yaml: drift from TravelPerk",
+          title: "TravelPerk roster drift",
+          "body-path": "drift.md",
+        },
+        file: drift,
+      });
+      expect(ghCalls(run)).toEqual([]); // no issue any more
+    });
+
+    test("no drift: the pull request step runs all the same (it closes an open drift pull request)", () => {
+      const run = runJob("roster-drift.yml", { eventName: "workflow_dispatch", exit: 0, markdown: none });
+      expect(run.failed).toBe(false);
+      expect(run.stepSummary).toBe(none);
+      expect(pullRequest(run)).toMatchObject({
+        with: { branch: "travelperk/drift", "delete-branch": "true" },
+        file: none,
       });
     });
 
-    test("drift and an open issue: a comment on it (another issue with a similar title is ignored)", () => {
-      const run = runJob("roster-drift.yml", {
-        eventName: "schedule",
-        exit: 0,
-        markdown: drift,
-        json: json(2),
-        issues: [
-          { number: 3, title: `Re: ${TITLE}` },
-          { number: 12, title: TITLE },
-        ],
-      });
-      expect(ghCalls(run).slice(1)).toEqual([["issue", "comment", "12", "--body-file", "drift.md"]]);
-    });
-
-    test("no drift: no issue; an open drift issue is closed", () => {
-      const quiet = runJob("roster-drift.yml", { eventName: "schedule", exit: 0, markdown: none, json: json(0) });
-      expect(quiet.failed).toBe(false);
-      expect(quiet.stepSummary).toBe(none);
-      expect(ghCalls(quiet).map((args) => args.slice(0, 2).join(" "))).toEqual(["issue list"]);
-
-      const fixed = runJob("roster-drift.yml", {
-        eventName: "workflow_dispatch",
-        exit: 0,
-        markdown: none,
-        json: json(0),
-        issues: [{ number: 12, title: TITLE }],
-      });
-      expect(
-        ghCalls(fixed)
-          .slice(1)
-          .map((args) => args.slice(0, 3)),
-      ).toEqual([["issue", "close", "12"]]);
-    });
-
-    test("a failed drift check fails the job and touches no issue", () => {
+    test("a failed export fails the job and opens no pull request", () => {
       const run = runJob("roster-drift.yml", { eventName: "schedule", exit: 1, stderr: "401 Unauthorized\n" });
       expect(run.failed).toBe(true);
-      expect(ghCalls(run)).toEqual([]);
+      expect(pullRequest(run)).toBeUndefined();
+      expect(run.steps.at(-1)).toMatchObject({ name: "Open or update the drift pull request", status: "skipped" });
     });
   });
 });
