@@ -31,7 +31,7 @@ export type { Group } from "./client/groups";
 export type { User as TravelPerkUser } from "./client/users";
 export { Roster, ROSTER_TYPE, type RosterArgs } from "./roster/component";
 export { RosterError, parseRoster, readRosterFile } from "./roster/load";
-export type { PersonInput, RosterDefaults } from "./roster/schema";
+export type { GroupSettings, PersonInput, RosterDefaults } from "./roster/schema";
 export {
   summarize,
   summaryMarkdown,

@@ -5,7 +5,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { listCostCenters, type CostCenter } from "./client/cost-centers";
-import { listGroups, type Group } from "./client/groups";
+import { listGroupMembers, listGroups, type Group } from "./client/groups";
 import { policyDirectory, type TravelPolicy } from "./client/policies";
 import { currentRun } from "./client/run";
 import { listUsers, type User } from "./client/users";
@@ -125,4 +125,32 @@ export function cachedDirectory(connection?: string): { policies: TravelPolicy[]
     policies: listing?.[0] ?? [],
     groups: (fetched.get("groups") ?? []) as Group[],
   };
+}
+
+/**
+ * Reads, once per run, the members of these groups and the organisation's users: what a roster
+ * summary needs to name the members a `GroupMembers` taking a group over would remove (state holds
+ * no list for a group not yet managed). Members by group id and e-mails by user id then come from
+ * {@link cachedGroupMembers}.
+ */
+export function loadGroupMembers(groupIds: readonly string[], connection?: string): Promise<void> {
+  return inConnection(connection, async () => {
+    await Promise.all([
+      ...groupIds.map((id) => once(`members:${id}`, () => listGroupMembers(id))),
+      once("users", listUsers),
+    ]);
+  });
+}
+
+/** The group members and user e-mails {@link loadGroupMembers} read in this process, without a request. */
+export function cachedGroupMembers(connection?: string): {
+  groupMembers: Map<string, string[]>;
+  emails: Map<string, string>;
+} {
+  const { fetched } = inConnection(connection, currentRun);
+  const groupMembers = new Map<string, string[]>();
+  for (const [key, list] of fetched)
+    if (key.startsWith("members:")) groupMembers.set(key.slice("members:".length), list as string[]);
+  const users = (fetched.get("users") ?? []) as User[];
+  return { groupMembers, emails: new Map(users.map((user) => [user.id, user.email])) };
 }

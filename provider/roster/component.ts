@@ -1,19 +1,29 @@
 /**
  * `travelperk:index:Roster`: a whole roster (a YAML file, or people given inline) as one component:
- * a `User`, its `GroupMembership`s and a `PolicyAssignment` per person. Children are named by the
- * person's key, so reordering the file changes nothing and a new e-mail under the same key is an
- * in-place update.
+ * a `User`, its `GroupMembership`s and a `PolicyAssignment` per person, and one `GroupMembers` per
+ * authoritative group (the roster owns its whole member list) instead of those groups' memberships.
+ * Children are named by the person's key, so reordering the file changes nothing and a new e-mail
+ * under the same key is an in-place update.
  */
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
+import { GroupMembers } from "../resources/group-members";
 import { GroupMembership } from "../resources/group-membership";
 import { PolicyAssignment } from "../resources/policy-assignment";
 import { User } from "../resources/user";
-import { loadDirectory } from "../lookups";
-import { checkRosterData, needsDirectory, readRosterFile, resolveRoster, type ResolvedPerson } from "./load";
+import { loadDirectory, loadGroupMembers } from "../lookups";
+import {
+  checkRosterData,
+  needsDirectory,
+  readRosterFile,
+  resolveGroups,
+  resolveRoster,
+  type ResolvedGroup,
+  type ResolvedPerson,
+} from "./load";
 import { isCalendarDate, tenure, todayIn } from "./dates";
 import { PROTECTED_KEYS_OUTPUT, rosterTimeZone } from "./lifecycle";
-import type { PersonInput, RosterDefaults } from "./schema";
+import type { GroupSettings, PersonInput, RosterDefaults } from "./schema";
 
 /** Arguments of a {@link Roster}: a file, or the people inline. */
 export interface RosterArgs {
@@ -23,6 +33,8 @@ export interface RosterArgs {
   people?: PersonInput[];
   /** Roster-wide defaults for inline people (`adoptExisting`, `onDelete`, `travelPolicy`, `role`, `language`). */
   defaults?: RosterDefaults;
+  /** For inline people: groups by name or id and how the roster treats each, e.g. `{ Sales: { authoritative: true } }`. Default: every group additive. */
+  groups?: Record<string, GroupSettings>;
   /** The organisation's connection (`travelperk:<connection>.*`) for every child and lookup. Default: the default connection. */
   connection?: string;
   /**
@@ -41,11 +53,12 @@ export interface RosterArgs {
 /** The type token of the component; the roster commands find its children by it. */
 export const ROSTER_TYPE = "travelperk:index:Roster";
 
-/** Child resource names, from the person's key. The summary reads them back. */
+/** Child resource names, from the person's key (an authoritative group's list: from the group's label). The summary reads them back. */
 export const childNames = {
   user: (key: string) => key,
   group: (key: string, label: string) => `${key}/group/${label}`,
   policy: (key: string) => `${key}/policy`,
+  groupMembers: (label: string) => `group/${label}`,
 };
 
 /** A roster of TravelPerk users with their groups and travel policies. */
@@ -88,9 +101,18 @@ export class Roster extends pulumi.ComponentResource {
     const parsed =
       args.file !== undefined
         ? readRosterFile(path.resolve(args.file))
-        : checkRosterData({ people: args.people, defaults: args.defaults }, "roster");
+        : checkRosterData({ people: args.people, defaults: args.defaults, groups: args.groups }, "roster");
     const directory = needsDirectory(parsed) ? await loadDirectory(args.connection) : { policies: [], groups: [] };
     const resolved = resolveRoster(parsed, directory);
+    // Authoritative groups: one GroupMembers each, holding every declared person of the group. Their
+    // current members are read first, so a summary can name whom a takeover removes.
+    const authoritative = new Map<string, ResolvedGroup>(
+      resolveGroups(parsed, directory)
+        .filter((group) => group.authoritative)
+        .map((group) => [group.id, group]),
+    );
+    if (authoritative.size > 0) await loadGroupMembers([...authoritative.keys()], args.connection);
+    const ownedMembers = new Map<string, pulumi.Output<string>[]>([...authoritative.keys()].map((id) => [id, []]));
     this.protectedKeys = resolved.filter((p) => p.protect).map((p) => p.key);
     const today = args.today ?? todayIn(rosterTimeZone(parsed));
     // Before the first working day a person is not declared (unless already created); after the last
@@ -134,6 +156,11 @@ export class Roster extends pulumi.ComponentResource {
       );
       users.set(person.key, user);
       for (const group of person.groups) {
+        const owned = ownedMembers.get(group.id);
+        if (owned) {
+          owned.push(user.id);
+          continue;
+        }
         new GroupMembership(
           childNames.group(person.key, group.label),
           { groupId: group.id, userId: user.id, connection: args.connection },
@@ -150,6 +177,15 @@ export class Roster extends pulumi.ComponentResource {
       return user;
     };
     for (const person of people) declare(person);
+    // A group switched from additive to authoritative: the old memberships' deletes (last in the run)
+    // leave the members this list holds (GroupMembers notes them at check).
+    for (const [groupId, userIds] of ownedMembers) {
+      new GroupMembers(
+        childNames.groupMembers(authoritative.get(groupId)?.label ?? groupId),
+        { groupId, userIds, connection: args.connection },
+        { parent: this },
+      );
+    }
     return Object.fromEntries([...users].map(([key, user]) => [key, user.id]));
   }
 }

@@ -6,7 +6,7 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import { LineCounter, parseDocument } from "yaml";
+import { LineCounter, isCollection, isMap, isScalar, parseDocument } from "yaml";
 import type { z } from "zod";
 import { USER_FIELDS } from "../client/users";
 import { rosterFileSchema, type RosterFile } from "./schema";
@@ -86,6 +86,12 @@ export function parseRoster(text: string, source: string): ParsedRoster {
     );
   }
   const where = (items: readonly PathItem[]): string => {
+    // A key whose value is a block (a map or a list, e.g. `groups: Sales:`) is named by its own line.
+    const last = items.at(-1);
+    const parent = typeof last === "string" ? doc.getIn(items.slice(0, -1), true) : undefined;
+    const pair = isMap(parent) ? parent.items.find((p) => isScalar(p.key) && p.key.value === last) : undefined;
+    if (pair && isCollection(pair.value) && isScalar(pair.key) && pair.key.range)
+      return `${source}:${lineCounter.linePos(pair.key.range[0]).line}`;
     for (let n = items.length; n >= 0; n--) {
       const node = doc.getIn(items.slice(0, n), true) as { range?: [number, number, number] } | undefined;
       if (node?.range) return `${source}:${lineCounter.linePos(node.range[0]).line}`;
@@ -173,6 +179,7 @@ function lookup(
 export function needsDirectory({ roster }: ParsedRoster): boolean {
   return (
     Boolean(roster.defaults?.travelPolicy) ||
+    Object.keys(roster.groups ?? {}).length > 0 ||
     roster.people.some((p) => p.travelPolicy !== undefined || (p.groups?.length ?? 0) > 0 || p.costCenter !== undefined)
   );
 }
@@ -191,6 +198,55 @@ export function dateProblems({ roster, where }: ParsedRoster): string[] {
       `${where(at)} ${formatPath(at)}: ${person.endDate} is before startDate ${person.startDate}: the last working day cannot come before the first`,
     ];
   });
+}
+
+/** A group of the roster's top-level `groups:` map, resolved against the organisation's groups. */
+export interface ResolvedGroup {
+  /** The group's TravelPerk id. */
+  id: string;
+  /** The group's name (its id when TravelPerk has none): the name of its `GroupMembers` child. */
+  label: string;
+  /** The roster owns the group's whole member list (see the schema's `authoritative`). */
+  authoritative: boolean;
+}
+
+/**
+ * The `groups:` map resolved to ids: each key is a group's name (case-insensitive) or id. An unknown
+ * group, or one group named by two keys (its name and its id, or two spellings), is a problem at its key.
+ */
+function groupMap(
+  { roster, where }: ParsedRoster,
+  directory: Directory,
+  problem: (at: PathItem[], text: string) => void,
+): ResolvedGroup[] {
+  const groups: (ResolvedGroup & { ref: string })[] = [];
+  for (const [ref, settings] of Object.entries(roster.groups ?? {})) {
+    const found = lookup("group", directory.groups, ref);
+    const first = typeof found === "string" ? undefined : groups.find((g) => g.id === found.id);
+    if (typeof found === "string") problem(["groups", ref], found);
+    else if (first)
+      problem(
+        ["groups", ref],
+        `group "${ref}" is listed twice (also as "${first.ref}", ${where(["groups", first.ref])})`,
+      );
+    else groups.push({ ...found, ref, authoritative: settings.authoritative ?? false });
+  }
+  return groups.map(({ ref: _ref, ...group }) => group);
+}
+
+/**
+ * The roster's `groups:` map, resolved: each group's id, label and whether the roster owns its whole
+ * member list. Call it after {@link resolveRoster}, which reports the same problems with the others.
+ *
+ * @throws {@link RosterError} naming each unknown or repeated group with its line.
+ */
+export function resolveGroups(parsed: ParsedRoster, directory: Directory): ResolvedGroup[] {
+  const problems: string[] = [];
+  const groups = groupMap(parsed, directory, (at, text) =>
+    problems.push(`${parsed.where(at)} ${formatPath(at)}: ${text}`),
+  );
+  if (problems.length > 0) throw new RosterError(parsed.source, problems);
+  return groups;
 }
 
 /** The checks that need the whole roster and the organisation's lists; throws a RosterError listing all. */
@@ -286,6 +342,7 @@ export function resolveRoster(parsed: ParsedRoster, directory: Directory): Resol
     };
   });
   problems.push(...dateProblems(parsed));
+  groupMap(parsed, directory, problem);
 
   // Managers are created before their reports, so a cycle could never be created.
   const indexByKey = new Map(resolved.map((p, i) => [p.key, i]));
