@@ -14,7 +14,7 @@ import { parse, stringify } from "yaml";
 import { buildCli } from "../provider/cli/main";
 
 const DIR = path.resolve(__dirname, "../examples/github-actions");
-const FILES = ["roster-preview.yml", "roster-apply.yml", "roster-drift.yml"] as const;
+const FILES = ["roster-preview.yml", "roster-apply.yml", "roster-drift.yml", "roster-daily.yml"] as const;
 type File = (typeof FILES)[number];
 
 interface Step {
@@ -536,6 +536,20 @@ describe("TravelPerk steps call npx pulumi-travelperk with the CLI's own command
     "roster-preview.yml": [["preview", "--stack", "prod", "--max-offboard", "5%", "--summary", "summary.md"]],
     "roster-apply.yml": [["up", "--stack", "prod", "--max-offboard", "$MAX_OFFBOARD", "--summary", "summary.md"]],
     "roster-drift.yml": [["export", "--update", "roster.yaml", "--stack", "prod"]],
+    "roster-daily.yml": [
+      [
+        "up",
+        "--stack",
+        "prod",
+        "--max-offboard",
+        "$MAX_OFFBOARD",
+        "--allow-protected",
+        "$ALLOW_PROTECTED",
+        "--summary",
+        "summary.md",
+      ],
+      ["up", "--stack", "prod", "--max-offboard", "$MAX_OFFBOARD", "--summary", "summary.md"],
+    ],
   };
   test.each(FILES)("%s", (file) => {
     const { invocations, violations } = travelperkWork(workflow(file));
@@ -574,6 +588,14 @@ describe("triggers and permissions", () => {
     expect(wf.permissions).toEqual({ contents: "read" });
     expect(wf.concurrency).toEqual({ group: expect.any(String) as string, "cancel-in-progress": false });
     expect(wf.concurrency?.group).not.toContain("${{"); // one group for every run, not one per ref
+  });
+
+  test("daily: a daily schedule and by hand; reads contents; one group with the apply, never cancelled", () => {
+    const wf = workflow("roster-daily.yml");
+    expect(Object.keys(wf.on).sort()).toEqual(["schedule", "workflow_dispatch"]);
+    expect((wf.on.schedule as { cron: string }[])[0].cron).toMatch(/^\d+ \d+ \* \* \*$/);
+    expect(wf.permissions).toEqual({ contents: "read" });
+    expect(wf.concurrency).toEqual(workflow("roster-apply.yml").concurrency);
   });
 
   test("drift: daily schedule and by hand; pushes the drift branch, writes its pull request", () => {
@@ -660,6 +682,47 @@ describe("the steps, run under bash with stubs", () => {
     expect(run.failed).toBe(true);
     expect(run.stepSummary).toBe(markdown);
     expect(run.steps.find((s) => s.status === "failure")?.output).toContain("Offboarding guard tripped");
+  });
+
+  test("daily on schedule: up with the 5% guard and no protected allowance, summary in the job summary", () => {
+    const run = runJob("roster-daily.yml", { eventName: "schedule", exit: 0, markdown: summary("applied") });
+    expect(run.failed).toBe(false);
+    expect(travelperkCalls(run)).toEqual([
+      ["pulumi-travelperk", "up", "--stack", "prod", "--max-offboard", "5%", "--summary", "summary.md"],
+    ]);
+    expect(run.stepSummary).toBe(summary("applied"));
+  });
+
+  test("daily by hand with allow-protected passes it to --allow-protected", () => {
+    const run = runJob("roster-daily.yml", {
+      eventName: "workflow_dispatch",
+      inputs: { "max-offboard": "2", "allow-protected": "dora@example.com" },
+      exit: 0,
+      markdown: summary("applied"),
+    });
+    expect(travelperkCalls(run)).toEqual([
+      [
+        "pulumi-travelperk",
+        "up",
+        "--stack",
+        "prod",
+        "--max-offboard",
+        "2",
+        "--allow-protected",
+        "dora@example.com",
+        "--summary",
+        "summary.md",
+      ],
+    ]);
+  });
+
+  test("daily, guard tripped (exit 3): the job fails with the summary", () => {
+    const markdown =
+      "## TravelPerk roster NOT applied: 0 added, 0 changed, 1 offboarded (1 end date passed)\n\n> **Protected person:** dora@example.com would be deactivated\n";
+    const run = runJob("roster-daily.yml", { eventName: "schedule", exit: 3, markdown });
+    expect(run.failed).toBe(true);
+    expect(run.stepSummary).toBe(markdown);
+    expect(run.steps.find((s) => s.status === "failure")?.output).toContain("Roster guard tripped");
   });
 
   describe("drift", () => {
