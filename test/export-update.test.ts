@@ -506,12 +506,7 @@ describe("npx pulumi-travelperk export --update roster.yaml [--check]", () => {
       manager_id: byEmail("amara.okafor@example.com").id,
     });
     const engineering = sandbox.listGroups().find((g) => g.name === "Engineering")!;
-    const joined = await fetch(`${sandbox.apiUrl}/groups/${engineering.id}/members`, {
-      method: "POST",
-      headers: { authorization: `Bearer ${sandbox.accessToken}`, "content-type": "application/json" },
-      body: JSON.stringify({ user_id: kai.id }),
-    });
-    expect(joined.status).toBe(201);
+    sandbox.setGroupMembers(engineering.id, [...sandbox.groupMembers(engineering.id), kai.id]);
 
     sandbox.clearLog();
     const check = await tp(["export", "--update", "roster.yaml", "--check", "--stack", "dev"]);
