@@ -217,6 +217,25 @@ describe("the document edit (updateRoster)", () => {
     });
   });
 
+  test("authoritative groups: a membership TravelPerk added is the file's even for a person without groups", () => {
+    const text = EXAMPLE.replace("people:\n", "groups:\n  Sales:\n    authoritative: true\npeople:\n").replace(
+      "    costCenter: ENG-200\n    groups: [Engineering]\n    manager: amara.okafor@example.com\n  - email: chloe",
+      "    costCenter: ENG-200\n    manager: amara.okafor@example.com\n  - email: chloe",
+    ); // jonas.weber lists no groups
+    const org = new Org(EXAMPLE);
+    const jonas = org.get("jonas.weber@example.com").id;
+    expect(update(text, org).changes).toEqual([]); // Engineering is additive: not the file's
+    org.members.get("grp_sales")!.push(jonas);
+    const result = update(text, org);
+    // With the person's other groups: from now on the file lists them all.
+    expect(result.changes.map(describeChange)).toEqual(["jonas.weber@example.com: groups (none) → Engineering, Sales"]);
+    expect(lineDiff(text, result.text)).toEqual({ removed: [], added: ["    groups: [Engineering, Sales]"] });
+    expect(result.text).toContain(
+      "    costCenter: ENG-200\n    groups: [Engineering, Sales]\n    manager: amara.okafor@example.com\n",
+    );
+    expect(update(result.text, org).changes).toEqual([]);
+  });
+
   test("manager: another manager by e-mail; one cleared in TravelPerk removes the line", () => {
     const org = new Org(EXAMPLE);
     org.get("jonas.weber@example.com").managerId = idOf("sofia.martinez@example.com");

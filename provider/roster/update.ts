@@ -3,7 +3,8 @@
  * file's YAML document (never a regenerated file), so comments, order, keys and formatting stay.
  * Only what the file manages for a person is compared (a field the file does not set, directly or
  * through `defaults`, is left absent); people the organisation has and the file lacks are appended
- * with `adoptExisting: true`; a person deactivated in TravelPerk gets `isActive: false`, unless their
+ * with `adoptExisting: true` (a membership of an authoritative group is the file's even for a person
+ * without `groups`); a person deactivated in TravelPerk gets `isActive: false`, unless their
  * `endDate` has passed (then TravelPerk and the file agree). Lines that do not change stay byte for byte.
  */
 import { isMap, isScalar, isSeq, parseDocument, Scalar, visit, type Document, type YAMLMap, type YAMLSeq } from "yaml";
@@ -249,6 +250,12 @@ export function updateRoster(text: string, organisation: Organisation, options: 
   const groupsStyle = roster.people.findIndex((p) => p.groups !== undefined);
   const flowGroups =
     groupsStyle >= 0 && (doc.getIn(["people", groupsStyle, "groups"], true) as YAMLSeq | undefined)?.flow === true;
+  // The groups whose whole member list the file owns: a membership in one is managed for everyone.
+  const authoritative = new Set(
+    Object.entries(roster.groups ?? {})
+      .filter(([, settings]) => settings.authoritative === true)
+      .map(([ref]) => idOf(organisation.groups, ref)),
+  );
   /** The roster person a manager reference names (by e-mail or key), if any. */
   const rosterPerson = (ref: string): Person | undefined => {
     const wanted = ref.toLowerCase();
@@ -339,6 +346,16 @@ export function updateRoster(text: string, organisation: Organisation, options: 
           .sort();
         change("groups", show(person.groups), show([...kept, ...added]));
         setGroups(doc, map, person.groups, [...kept, ...added]);
+      }
+    } else {
+      // No groups of their own: a membership of an authoritative group is the file's all the same. It
+      // is written with the person's other groups, as from then on the file lists all of them.
+      if (found.groupIds.some((id) => authoritative.has(id))) {
+        const all = found.groupIds.map(referencer(organisation.groups)).sort();
+        change("groups", NONE, show(all));
+        setField(doc, map, "groups", all);
+        const seq = map.get("groups", true);
+        if (isSeq(seq)) seq.flow = flowGroups;
       }
     }
 
