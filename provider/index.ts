@@ -49,6 +49,8 @@ export type {
   GuardOptions,
   ProtectedChange,
   AdminFloor,
+  GroupRemoval,
+  LiveMembers,
 } from "./roster/summary";
 export { rosterCalendar, DEFAULT_HORIZON_DAYS, DEFAULT_MIN_ADMINS } from "./roster/lifecycle";
 export type { RosterCalendar, CalendarPerson, DatedPerson } from "./roster/lifecycle";

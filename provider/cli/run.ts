@@ -6,7 +6,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { LocalWorkspace, type EngineEvent, type Stack } from "@pulumi/pulumi/automation";
 import { cliEnvironment, openStack } from "../runner";
-import { cachedDirectory } from "../lookups";
+import { cachedDirectory, cachedGroupMembers } from "../lookups";
 import { Roster, ROSTER_TYPE } from "../roster/component";
 import {
   comparePlans,
@@ -159,7 +159,7 @@ export async function previewOrUp(kind: "preview" | "up", opts: RosterRunOptions
   const refresh = opts.refresh ? { refresh: true, runProgram: true } : {};
   await stack.preview({ onEvent, onOutput: progress, ...refresh });
   const steps = stepsFromEngineEvents(events);
-  let summary = summarize(steps, labels(opts.connection), calendar);
+  let summary = summarize(steps, labels(opts.connection), calendar, cachedGroupMembers(opts.connection));
   // What was reviewed is what is applied: the fresh preview's changes against the saved plan.
   const fresh =
     opts.savePlan !== undefined || reviewedPlan !== undefined
@@ -183,7 +183,12 @@ export async function previewOrUp(kind: "preview" | "up", opts: RosterRunOptions
   if (kind === "up" && !guard.tripped && planCheck?.agreed !== false) {
     const applyEvents: EngineEvent[] = [];
     await stack.up({ onEvent: (event) => applyEvents.push(event), onOutput: progress, ...refresh });
-    summary = summarize(stepsFromEngineEvents(applyEvents), labels(opts.connection), calendar);
+    summary = summarize(
+      stepsFromEngineEvents(applyEvents),
+      labels(opts.connection),
+      calendar,
+      cachedGroupMembers(opts.connection),
+    );
     applied = true;
   }
   const title =

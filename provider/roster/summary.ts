@@ -162,6 +162,32 @@ export interface PersonChange {
   protected?: boolean;
 }
 
+/**
+ * A member an authoritative group's list (`GroupMembers`) removes who is no person of the roster: someone
+ * added to the group in TravelPerk directly. (People of the roster who leave such a group show under
+ * the person, as `leaves`.)
+ */
+export interface GroupRemoval {
+  /** The group, by name where known, else by id. */
+  group: string;
+  /** The member's TravelPerk user id. */
+  userId: string;
+  /** The member's e-mail, where known (the roster commands read the users for it). */
+  email?: string;
+}
+
+/**
+ * What was read of TravelPerk before the plan, for what the steps cannot tell: state holds no member
+ * list for a group a `GroupMembers` is about to take over. The roster commands pass what the Roster
+ * read (see `loadGroupMembers` in lookups.ts).
+ */
+export interface LiveMembers {
+  /** Each group's members now, by group id. */
+  groupMembers?: ReadonlyMap<string, readonly string[]>;
+  /** Users' e-mails by user id. */
+  emails?: ReadonlyMap<string, string>;
+}
+
 /** What a preview or update does to the roster: who is added, changed and offboarded, each sorted by e-mail. */
 export interface RosterSummary {
   /** People who get a new (or reactivated or adopted) account. */
@@ -172,6 +198,8 @@ export interface RosterSummary {
   offboarded: PersonChange[];
   /** People managed before this change (User resources in the old state). */
   peopleBefore: number;
+  /** Members removed from authoritative groups who are not people of the roster, by group then e-mail (or id). */
+  removedFromGroups: GroupRemoval[];
   /** The day the roster's dates were applied on (`--today`), when the roster file is known. */
   today?: string;
   /** The zone the dates are read in (`defaults.timeZone`), when the roster file is known. */
@@ -187,6 +215,7 @@ export interface RosterSummary {
 const USER = "travelperk:User";
 const ROSTER = "travelperk:index:Roster";
 const MEMBERSHIP = "travelperk:GroupMembership";
+const GROUP_MEMBERS = "travelperk:GroupMembers";
 const POLICY = "travelperk:PolicyAssignment";
 const IGNORED_FIELDS = new Set(["__provider", "adoptExisting"]);
 const CREATE_OPS = new Set(["create", "create-replacement"]);
@@ -207,13 +236,122 @@ function ownerKey(step: PlannedStep, keyById: Map<string, string>): string {
  * @param calendar The roster file's dates and protection on the run's day ({@link rosterCalendar}), when
  *   known: offboardings then carry their reason, protected people are marked and people starting or
  *   leaving within the horizon are listed. Default: none (those parts are absent).
+ * @param live The members of the groups a `GroupMembers` takes over, and users' e-mails, as read
+ *   before the plan. Default: none (a takeover's removals are not known; changes of a stored list are).
  */
 export function summarize(
   steps: readonly PlannedStep[],
   labels: ReadonlyMap<string, string> = new Map(),
   calendar?: RosterCalendar,
+  live: LiveMembers = {},
 ): RosterSummary {
-  return withCalendar(summarizeSteps(steps, labels), steps, calendar);
+  return withCalendar(withGroupLists(summarizeSteps(steps, labels), steps, labels, live), steps, calendar);
+}
+
+/** How the engine writes a value it does not know yet (an id of a user still being created) in step events. */
+const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+
+/** Ids in a stored or planned list; ids Pulumi does not know yet (users being created) are left out. */
+function knownIds(value: unknown): string[] {
+  return Array.isArray(value)
+    ? value.filter((id): id is string => typeof id === "string" && id !== UNKNOWN && id !== "")
+    : [];
+}
+
+/**
+ * `group:user` memberships that resources staying in the program hold after the plan (`kept`), and
+ * those that resources the plan deletes held (`dropped`): of group lists, and with `memberships` of
+ * `GroupMembership`s too.
+ */
+function listFacts(steps: readonly PlannedStep[], memberships = false): { kept: Set<string>; dropped: Set<string> } {
+  const kept = new Set<string>();
+  const dropped = new Set<string>();
+  for (const step of steps) {
+    const isList = step.type.endsWith(GROUP_MEMBERS);
+    if (!isList && !(memberships && step.type.endsWith(MEMBERSHIP))) continue;
+    const gone = DELETE_OPS.has(step.op);
+    const inputs = gone ? (step.oldOutputs ?? step.oldInputs) : step.newInputs;
+    const groupId = inputs?.groupId;
+    if (typeof groupId !== "string") continue;
+    const userIds = isList ? knownIds(inputs?.userIds) : knownIds([inputs?.userId]);
+    for (const userId of userIds) (gone ? dropped : kept).add(`${groupId}:${userId}`);
+  }
+  return { kept, dropped };
+}
+
+/**
+ * What the authoritative groups' lists (`GroupMembers`) change: roster people who join or leave (under
+ * the person), and members who are no roster people and are removed (`removedFromGroups`). A list
+ * being created takes the group as `live` says it is now; a stored list changes from its state.
+ */
+function withGroupLists(
+  summary: RosterSummary,
+  steps: readonly PlannedStep[],
+  labels: ReadonlyMap<string, string>,
+  live: LiveMembers,
+): RosterSummary {
+  const users = new Map<string, { key: string; email: string; gone: boolean }>();
+  const arriving = new Set<string>();
+  for (const step of steps) {
+    if (!step.type.endsWith(USER)) continue;
+    const email = step.newInputs?.email ?? step.oldOutputs?.email ?? step.oldInputs?.email;
+    const who = { key: step.name, email: typeof email === "string" ? email : step.name, gone: DELETE_OPS.has(step.op) };
+    if (step.oldId && step.op !== "delete-replaced") users.set(step.oldId, who);
+    if (CREATE_OPS.has(step.op)) arriving.add(who.email.toLowerCase());
+  }
+  const { kept } = listFacts(steps, true);
+  const everyone = [...summary.added, ...summary.changed, ...summary.offboarded];
+  const changed = [...summary.changed];
+  const entry = (key: string, email: string): PersonChange => {
+    let found = everyone.find((p) => p.key === key);
+    if (!found) {
+      found = { key, email, fields: [], joins: [], leaves: [] };
+      everyone.push(found);
+      changed.push(found);
+    }
+    return found;
+  };
+  const removed: GroupRemoval[] = [];
+  for (const step of steps) {
+    if (
+      !step.type.endsWith(GROUP_MEMBERS) ||
+      !(CREATE_OPS.has(step.op) || DELETE_OPS.has(step.op) || step.op === "update")
+    )
+      continue;
+    const gone = DELETE_OPS.has(step.op);
+    const groupId = gone ? (step.oldOutputs?.groupId ?? step.oldInputs?.groupId) : step.newInputs?.groupId;
+    if (typeof groupId !== "string") continue;
+    const group = labels.get(groupId) ?? (step.name.startsWith("group/") ? step.name.slice("group/".length) : groupId);
+    const before = CREATE_OPS.has(step.op)
+      ? [...(live.groupMembers?.get(groupId) ?? [])]
+      : knownIds(step.oldOutputs?.userIds ?? step.oldInputs?.userIds);
+    const after = new Set(gone ? [] : knownIds(step.newInputs?.userIds));
+    const was = new Set(before);
+    // A list being deleted leaves the members another resource now holds (the group is additive now).
+    for (const userId of before.filter((id) => !after.has(id) && !(gone && kept.has(`${groupId}:${id}`)))) {
+      const person = users.get(userId);
+      const email = person?.email ?? live.emails?.get(userId);
+      if (person) {
+        if (!person.gone) entry(person.key, person.email).leaves.push(group); // an offboarding says it all
+      } else if (!(email && arriving.has(email.toLowerCase()))) {
+        // (Someone the plan adopts is in the new list under an id not known yet.)
+        removed.push({ group, userId, ...(email ? { email } : {}) });
+      }
+    }
+    for (const userId of after) {
+      const person = users.get(userId);
+      if (person && !person.gone && !was.has(userId)) entry(person.key, person.email).joins.push(group);
+    }
+  }
+  const byEmail = (a: PersonChange, b: PersonChange) => a.email.localeCompare(b.email);
+  const name = (r: GroupRemoval) => r.email ?? r.userId;
+  return {
+    ...summary,
+    changed: changed
+      .filter((p) => p.fields.length > 0 || p.joins.length > 0 || p.leaves.length > 0 || p.policy)
+      .sort(byEmail),
+    removedFromGroups: removed.sort((a, b) => a.group.localeCompare(b.group) || name(a).localeCompare(name(b))),
+  };
 }
 
 /** Keys the stack's state records as protected: the old outputs of each Roster component in the steps. */
@@ -265,6 +403,7 @@ function summarizeSteps(steps: readonly PlannedStep[], labels: ReadonlyMap<strin
   };
   const keyById = new Map<string, string>();
   let peopleBefore = 0;
+  const lists = listFacts(steps);
 
   for (const step of steps) {
     if (!step.type.endsWith(USER)) continue;
@@ -300,6 +439,10 @@ function summarizeSteps(steps: readonly PlannedStep[], labels: ReadonlyMap<strin
     const entry = person(ownerKey(step, keyById));
     if (isMembership) {
       const groupId = step.newInputs?.groupId ?? step.oldInputs?.groupId;
+      // A membership an authoritative group's list takes over (or hands back) stays: no join, no leave.
+      const fact = `${String(groupId)}:${String(step.newInputs?.userId ?? step.oldInputs?.userId)}`;
+      if ((DELETE_OPS.has(step.op) && lists.kept.has(fact)) || (CREATE_OPS.has(step.op) && lists.dropped.has(fact)))
+        continue;
       const known = typeof groupId === "string" ? labels.get(groupId) : undefined;
       // A Roster names memberships `key/group/<group name>`; other programs' names say less than the id.
       const group =
@@ -349,6 +492,7 @@ function summarizeSteps(steps: readonly PlannedStep[], labels: ReadonlyMap<strin
       .sort(byEmail),
     offboarded: all.filter((p) => p.op === "offboarded").sort(byEmail),
     peopleBefore,
+    removedFromGroups: [], // see withGroupLists
   };
 }
 
@@ -391,6 +535,8 @@ export interface GuardResult {
   limit?: number;
   /** E-mails of the people being deactivated or deleted (retained people are not counted). */
   offboarding: string[];
+  /** Members removed from authoritative groups who are not people of the roster, one per person as `e-mail (group, …)` (the id where no e-mail is known); counted against `--max-offboard` with `offboarding`. */
+  removedFromGroups: string[];
   /** The `--max-offboard` rule as given, e.g. `5` or `10%`; present with `--max-offboard`. */
   rule?: string;
   /** Every reason the guard tripped, one sentence each; empty when it passed. */
@@ -426,13 +572,26 @@ export function offboardGuard(summary: RosterSummary, max: string): GuardResult 
   const limit = match[2] ? Math.floor((value / 100) * summary.peopleBefore) : Math.floor(value);
   const offboarding = summary.offboarded.filter((p) => p.offboard !== "retained").map((p) => p.email);
   const rule = max.trim();
-  const tripped = offboarding.length > limit;
+  const removedFromGroups = groupRemovals(summary);
+  const count = offboarding.length + removedFromGroups.length;
+  const tripped = count > limit;
   const reasons = tripped
     ? [
-        `${offboarding.length} people would be offboarded; the limit is ${limit} (--max-offboard ${rule}): ${offboarding.join(", ")}`,
+        `${count} people would be offboarded${removedFromGroups.length > 0 ? " or removed from authoritative groups" : ""}; the limit is ${limit} (--max-offboard ${rule}): ${[...offboarding, ...removedFromGroups].join(", ")}`,
       ]
     : [];
-  return { tripped, limit, offboarding, rule, reasons, protectedChanges: [] };
+  return { tripped, limit, offboarding, removedFromGroups, rule, reasons, protectedChanges: [] };
+}
+
+/** The members authoritative groups lose who are no roster people, one entry per person: `e-mail (group, …)`. */
+function groupRemovals(summary: RosterSummary): string[] {
+  const byUser = new Map<string, { who: string; groups: string[] }>();
+  for (const r of summary.removedFromGroups) {
+    const entry = byUser.get(r.userId) ?? { who: r.email ?? r.userId, groups: [] };
+    entry.groups.push(r.group);
+    byUser.set(r.userId, entry);
+  }
+  return [...byUser.values()].map(({ who, groups }) => `${who} (${groups.join(", ")})`);
 }
 
 /** Changes the plan makes to protected people (marked by {@link summarize}). */
@@ -544,6 +703,7 @@ export function rosterGuard(
     tripped: reasons.length > 0,
     ...(offboard ? { limit: offboard.limit, rule: offboard.rule } : {}),
     offboarding: summary.offboarded.filter((p) => p.offboard !== "retained").map((p) => p.email),
+    removedFromGroups: groupRemovals(summary),
     reasons,
     protectedChanges: changes,
     admins,
@@ -582,10 +742,14 @@ export function summaryMarkdown(summary: RosterSummary, guard?: GuardResult, tit
   const removed = offboarded.filter((p) => p.reason !== "endDate");
   const out: string[] = [
     `## ${title}: ${added.length} added, ${changed.length} changed, ${offboarded.length} offboarded` +
-      (scheduled.length > 0 ? ` (${scheduled.length} end date passed)` : ""),
+      (scheduled.length > 0 ? ` (${scheduled.length} end date passed)` : "") +
+      (summary.removedFromGroups.length > 0
+        ? `, ${summary.removedFromGroups.length} removed from authoritative groups`
+        : ""),
     "",
   ];
-  if (added.length + changed.length + offboarded.length === 0) out.push("No change to the roster.", "");
+  if (added.length + changed.length + offboarded.length + summary.removedFromGroups.length === 0)
+    out.push("No change to the roster.", "");
   const section = (heading: string, people: PersonChange[], head: (p: PersonChange) => string, withDetails = true) => {
     if (people.length === 0) return;
     out.push(`### ${heading} (${people.length})`, "");
@@ -609,6 +773,13 @@ export function summaryMarkdown(summary: RosterSummary, guard?: GuardResult, tit
     (p) => ` — ${p.offboard ?? "deactivated"} — last day ${p.endDate ?? "?"}`,
     false,
   );
+  if (summary.removedFromGroups.length > 0) {
+    // Members the roster does not list, added to an authoritative group in TravelPerk directly.
+    out.push(`### Removed from authoritative groups (${summary.removedFromGroups.length})`, "");
+    for (const r of summary.removedFromGroups)
+      out.push(`- **${r.email ?? r.userId}** — leaves ${r.group} (not in the roster)`);
+    out.push("");
+  }
   const when = (days: number) => (days === 0 ? "today" : days === 1 ? "tomorrow" : `in ${days} days`);
   const dated = (heading: string, people: DatedPerson[] | undefined, prefix: string) => {
     if (!people?.length) return;
@@ -627,10 +798,14 @@ export function summaryMarkdown(summary: RosterSummary, guard?: GuardResult, tit
 function guardLines(guard: GuardResult): string[] {
   const lines: string[] = [];
   if (guard.rule !== undefined && guard.limit !== undefined) {
+    // Members removed from authoritative groups count with the offboarded (one entry per person).
+    const removed = guard.removedFromGroups;
+    const count = guard.offboarding.length + removed.length;
+    const also = removed.length > 0 ? " or removed from authoritative groups" : "";
     lines.push(
-      guard.offboarding.length > guard.limit
-        ? `> **Offboarding guard tripped:** ${guard.offboarding.length} people would be offboarded; the limit is ${guard.limit} (--max-offboard ${guard.rule}): ${guard.offboarding.join(", ")}`
-        : `> Offboarding guard passed: ${guard.offboarding.length} offboarded, limit ${guard.limit} (--max-offboard ${guard.rule}).`,
+      count > guard.limit
+        ? `> **Offboarding guard tripped:** ${count} people would be offboarded${also}; the limit is ${guard.limit} (--max-offboard ${guard.rule}): ${[...guard.offboarding, ...removed].join(", ")}`
+        : `> Offboarding guard passed: ${guard.offboarding.length} offboarded${removed.length > 0 ? `, ${removed.length} removed from authoritative groups` : ""}, limit ${guard.limit} (--max-offboard ${guard.rule}).`,
     );
   }
   for (const c of guard.protectedChanges) {
