@@ -33,6 +33,7 @@ describe("the roster JSON Schema (schema/roster.schema.json)", () => {
       ...["type", "enum", "const", "properties", "required", "additionalProperties", "items"],
       ...["pattern", "format", "minLength", "maxLength", "minimum", "maximum", "exclusiveMinimum"],
       ...["exclusiveMaximum", "minItems", "maxItems", "uniqueItems", "anyOf", "oneOf", "allOf", "not"],
+      "propertyNames", // draft-06 on: the top-level groups map's keys
     ]);
     const unknown: string[] = [];
     const visit = (schema: unknown, at: string): void => {
@@ -49,7 +50,7 @@ describe("the roster JSON Schema (schema/roster.schema.json)", () => {
           visit(child, `${at}/${key}/${String(i)}`);
         });
       }
-      for (const key of ["items", "additionalProperties", "not"]) visit(node[key], `${at}/${key}`);
+      for (const key of ["items", "additionalProperties", "propertyNames", "not"]) visit(node[key], `${at}/${key}`);
     };
     visit(readJson(SCHEMA_FILE), "#");
     expect(unknown).toEqual([]);
@@ -149,7 +150,13 @@ describe("npm pack", () => {
     expect(missing).toEqual([]);
     expect(manifest.exports["./schema/roster.schema.json"]).toBe("./schema/roster.schema.json");
     // The public contract: what state stores as `require("pulumi-travelperk/…")`.
-    for (const entry of ["./runtime", "./entry/user", "./entry/group-membership", "./entry/policy-assignment"]) {
+    for (const entry of [
+      "./runtime",
+      "./entry/user",
+      "./entry/group-membership",
+      "./entry/group-members",
+      "./entry/policy-assignment",
+    ]) {
       expect(manifest.exports).toHaveProperty([entry]);
     }
   });

@@ -7,7 +7,7 @@ import * as path from "path";
 import { serializedProvider } from "./helpers/serialize";
 
 const program = process.env.TP_TEST_PROGRAM!;
-const ENTRIES = ["user", "group-membership", "policy-assignment"] as const;
+const ENTRIES = ["user", "group-membership", "group-members", "policy-assignment"] as const;
 
 test.each(ENTRIES)("the %s provider serializes to a small require of its entry point", async (entry) => {
   process.env.TRAVELPERK_ACCESS_TOKEN = "tp_at_must-not-leak-0123456789";
@@ -37,7 +37,7 @@ test("every entry point the serialized providers require is exported by the pack
     unknown
   >;
   expect(Object.keys(runtime)).toEqual(
-    expect.arrayContaining(["configure", "user", "groupMembership", "policyAssignment"]),
+    expect.arrayContaining(["configure", "user", "groupMembership", "groupMembers", "policyAssignment"]),
   );
 });
 
