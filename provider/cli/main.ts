@@ -16,6 +16,7 @@ import { EXIT_DRIFT, exportRoster, exportUpdate } from "./export";
 import { DEFAULT_SCOPES, DEFAULT_TIMEOUT_SECONDS, SCIM_SCOPES, loginCommand, type LoginOptions } from "./login";
 import { saveTokenCommand, type SaveTokenOptions } from "./save-token";
 import { InsecureCredentialsError } from "../stack-credentials";
+import { describeStackLock } from "./lock";
 import { describeUpdate } from "../roster/update";
 import { rosterGuard, stepsFromEventLog, stepsFromPreviewJson, summarize, summaryMarkdown } from "../roster/summary";
 import { parseToday } from "../roster/dates";
@@ -268,7 +269,9 @@ export async function main(argv: string[]): Promise<number> {
       // --help and --version end here with exit code 0.
       return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
     }
-    process.stderr.write(`pulumi-travelperk: ${error instanceof Error ? error.message : String(error)}\n`);
+    const message = error instanceof Error ? error.message : String(error);
+    // Another update holds the stack's lock: one sentence saying what to do, not the engine's output.
+    process.stderr.write(`pulumi-travelperk: ${describeStackLock(message) ?? message}\n`);
     // A credential stored in clear is a usage problem: nothing ran, the message holds the fix.
     return error instanceof InsecureCredentialsError ? EXIT.usage : EXIT.failed;
   }

@@ -25,9 +25,14 @@ export function cliPath(program = process.env.TP_TEST_PROGRAM ?? ""): string {
 }
 
 export class RosterProject {
+  /** The file backend's directory (used unless the constructor is given a backend URL). */
   readonly backend = fs.mkdtempSync(path.join(os.tmpdir(), "tp-project-state-"));
 
-  constructor(private readonly sandbox: SandboxServer) {}
+  /** `backendUrl`: the state backend (PULUMI_BACKEND_URL), e.g. `postgres://…`; default `file://` + `backend`. */
+  constructor(
+    private readonly sandbox: SandboxServer,
+    readonly backendUrl?: string,
+  ) {}
 
   env(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
     const base = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("TRAVELPERK_")));
@@ -35,7 +40,7 @@ export class RosterProject {
       ...base,
       PATH: `${process.env.PULUMI_CLI_ROOT ?? ""}/bin${path.delimiter}${process.env.PATH ?? ""}`,
       PULUMI_CONFIG_PASSPHRASE: PASSPHRASE,
-      PULUMI_BACKEND_URL: `file://${this.backend}`,
+      PULUMI_BACKEND_URL: this.backendUrl ?? `file://${this.backend}`,
       PULUMI_SKIP_UPDATE_CHECK: "true",
       ...extra,
     };
