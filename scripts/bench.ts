@@ -20,6 +20,14 @@
  * per-minute row, which alone takes over 2 minutes; the whole run takes several minutes.
  *
  *   npm run bench -- --limiters [--limiter-people 100] [--out bench/results.json] [--retry-base-delay-ms MS]
+ *
+ * With --backend postgres it runs the backend rows instead (and only them): for each size N, the same
+ * `up` of N people on the local file backend and on Pulumi's PostgreSQL backend (postgres://…, a fresh
+ * table per run), each with and without PULUMI_SKIP_CHECKPOINTS, reporting wall time, PostgreSQL ÷
+ * file and skip ÷ checkpoints. The database is --postgres-url URL, else TP_TEST_POSTGRES_URL, else a
+ * cluster scripts/postgres.sh starts for the run (and stops after it).
+ *
+ *   npm run bench -- --backend postgres [--sizes 200,1000] [--postgres-url URL] [--out bench/results.json]
  */
 import { execFile, execFileSync } from "child_process";
 import * as fs from "fs";
@@ -73,6 +81,10 @@ interface Options {
   /** --limiters: run the limiter rows only, the per-second ones with `limiterPeople` people. */
   limiters: boolean;
   limiterPeople: number;
+  /** --backend postgres: run the backend rows only (file vs PostgreSQL); "file" is the ordinary bench. */
+  backend: "file" | "postgres";
+  /** --postgres-url: the database for --backend postgres (default: TP_TEST_POSTGRES_URL, else one started). */
+  postgresUrl?: string;
 }
 
 /** The issue's scenario: "a 100-person up". */
@@ -95,8 +107,22 @@ function parseOptions(): Options {
       "retry-base-delay-ms": { type: "string" },
       limiters: { type: "boolean", default: false },
       "limiter-people": { type: "string" },
+      backend: { type: "string", default: "file" },
+      "postgres-url": { type: "string" },
     },
   });
+  const backend = values.backend;
+  if (backend !== "file" && backend !== "postgres")
+    throw new Error(`--backend must be file or postgres, got "${backend}"`);
+  if (backend === "postgres") {
+    const other = (["rate-limit", "skip-throttled", "skip-floor", "limiters", "limiter-people"] as const).filter(
+      (k) => values[k] !== undefined && values[k] !== false,
+    );
+    if (other.length)
+      throw new Error(
+        `--backend postgres runs the backend rows only: ${other.map((k) => `--${k}`).join(", ")} do not apply`,
+      );
+  } else if (values["postgres-url"] !== undefined) throw new Error("--postgres-url needs --backend postgres");
   const sizeOptions = (["sizes", "rate-limit", "skip-throttled", "skip-floor"] as const).filter(
     (k) => values[k] !== undefined,
   );
@@ -121,6 +147,8 @@ function parseOptions(): Options {
     retryBaseDelayMs: retry === undefined ? undefined : positiveInteger("retry-base-delay-ms", retry),
     limiters: values.limiters,
     limiterPeople: positiveInteger("limiter-people", values["limiter-people"] ?? String(LIMITER_PEOPLE)),
+    backend,
+    ...(values["postgres-url"] !== undefined && { postgresUrl: values["postgres-url"] }),
   };
 }
 
@@ -324,9 +352,8 @@ function tally<T>(items: T[], key: (item: T) => string): Record<string, number> 
   return counts;
 }
 
-function stateSize(backendDir: string, project: string, n: number, ofProgram: (type: string) => boolean): StateSize {
-  const file = path.join(backendDir, ".pulumi/stacks", project, `${STACK}.json`);
-  const text = fs.readFileSync(file, "utf8");
+function stateSize(store: StateStore, project: string, n: number, ofProgram: (type: string) => boolean): StateSize {
+  const text = store.read(project);
   type StateResource = { type: string } & Record<string, unknown>;
   const state = JSON.parse(text) as { checkpoint?: { latest?: { resources?: StateResource[] } } };
   const resources = (state.checkpoint?.latest?.resources ?? []).filter((r) => ofProgram(r.type));
@@ -465,8 +492,90 @@ function programDir(env: Pick<Env, "installed" | "scratch">, name: string): stri
   return dir;
 }
 
-function backendDir(env: Env, name: string): string {
-  return fs.mkdtempSync(path.join(env.scratch, `${name}-state-`));
+/** Where a run's state goes (PULUMI_BACKEND_URL), and how to read the stack's checkpoint back. */
+interface StateStore {
+  url: string;
+  /** The checkpoint of stack STACK of `project`, as the backend stores it. */
+  read: (project: string) => string;
+}
+
+/** A fresh directory of the file backend (the default). */
+function fileStore(env: Env, name: string): StateStore {
+  const dir = fs.mkdtempSync(path.join(env.scratch, `${name}-state-`));
+  return {
+    url: `file://${dir}`,
+    read: (project) => fs.readFileSync(path.join(dir, ".pulumi/stacks", project, `${STACK}.json`), "utf8"),
+  };
+}
+
+const PSQL = path.join(process.env.TP_POSTGRES_BIN ?? "/usr/lib/postgresql/15/bin", "psql");
+
+/** A PostgreSQL database for --backend postgres: each run gets a table of its own. */
+interface BenchPostgres {
+  /** The database URL (postgres://user:password@host:port/db?sslmode=…), without `table`. */
+  url: string;
+  source: string;
+  tables: string[];
+  close: () => void;
+}
+
+function psql(databaseUrl: string, sql: string): string {
+  return execFileSync(PSQL, ["-X", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-c", sql, databaseUrl], {
+    encoding: "utf8",
+    maxBuffer: 1 << 30,
+  });
+}
+
+function startPostgres(options: Options): BenchPostgres {
+  const given = options.postgresUrl ?? process.env.TP_TEST_POSTGRES_URL;
+  const tables: string[] = [];
+  if (given)
+    return {
+      url: given,
+      source: options.postgresUrl ? "--postgres-url" : "TP_TEST_POSTGRES_URL",
+      tables,
+      // Not our database: drop the tables we made, nothing else.
+      close: () => {
+        for (const table of tables) psql(given, `DROP TABLE IF EXISTS ${table}`);
+      },
+    };
+  const script = path.join(ROOT, "scripts/postgres.sh");
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "tp-bench-postgres-"));
+  const env = { ...process.env, TP_POSTGRES_DIR: dir };
+  progress(`starting PostgreSQL (scripts/postgres.sh, in ${dir})`);
+  const url = execFileSync("bash", [script, "start"], {
+    env,
+    encoding: "utf8",
+    stdio: ["ignore", "pipe", "inherit"],
+  }).trim();
+  return {
+    url,
+    source: "scripts/postgres.sh",
+    tables,
+    close: () => {
+      execFileSync("bash", [script, "stop"], { env, stdio: ["ignore", "ignore", "inherit"] });
+    },
+  };
+}
+
+/** A fresh table of the database: the backend URL gets `table=`, which Pulumi creates on first use. */
+function postgresStore(pg: BenchPostgres, name: string): StateStore {
+  const table = `tp_bench_${name.replace(/[^a-z0-9]+/gi, "_").toLowerCase()}_${String(pg.tables.length)}`;
+  pg.tables.push(table);
+  const url = new URL(pg.url);
+  url.searchParams.set("table", table);
+  return {
+    url: url.toString(),
+    // The backend stores each object as {"data": "<base64>"} in a JSON column: the checkpoint is its decoding.
+    read: (project) =>
+      Buffer.from(
+        psql(
+          pg.url,
+          `SELECT data->>'data' FROM ${table} WHERE key LIKE '%.pulumi/stacks/${project}/${STACK}.json'`,
+        ).trim(),
+        "base64",
+      ).toString("utf8"),
+  };
 }
 
 function providerConfig(env: Env, sandbox: SandboxServer): automation.ConfigMap {
@@ -486,12 +595,12 @@ async function oursTarget(
   label: string,
   sandboxOptions: SandboxOptions = {},
   extraEnv: Record<string, string> = {},
+  store: StateStore = fileStore(env, label),
 ): Promise<Target> {
   const sandbox = await startSandbox(sandboxOptions);
   const ids = seededIds(sandbox);
   const program = env.teamProgram({ people: roster(n, ids) }, ids);
   const dir = programDir(env, label);
-  const backend = backendDir(env, label);
   let stack: automation.Stack | undefined;
   return {
     label,
@@ -503,19 +612,19 @@ async function oursTarget(
         stackName: STACK,
         program,
         workDir: dir,
-        backendUrl: `file://${backend}`,
+        backendUrl: store.url,
         passphrase: PASSPHRASE,
         pulumiRoot: env.pulumiRoot,
         config: providerConfig(env, sandbox),
         env: extraEnv,
       })),
-    state: () => stateSize(backend, PROJECT, n, (type) => type.includes(":dynamic/travelperk:")),
+    state: () => stateSize(store, PROJECT, n, (type) => type.includes(":dynamic/travelperk:")),
   };
 }
 
 function floorTarget(env: Env, n: number, label: string, extraEnv: Record<string, string> = {}): Target {
   const dir = programDir(env, label);
-  const backend = backendDir(env, label);
+  const store = fileStore(env, label);
   let stack: automation.Stack | undefined;
   return {
     label,
@@ -526,12 +635,12 @@ function floorTarget(env: Env, n: number, label: string, extraEnv: Record<string
         stackName: STACK,
         program: floorProgram(env.pulumi, n),
         workDir: dir,
-        backendUrl: `file://${backend}`,
+        backendUrl: store.url,
         passphrase: PASSPHRASE,
         pulumiRoot: env.pulumiRoot,
         env: extraEnv,
       })),
-    state: () => stateSize(backend, FLOOR_PROJECT, n, (type) => type.includes(":dynamic/bench:")),
+    state: () => stateSize(store, FLOOR_PROJECT, n, (type) => type.includes(":dynamic/bench:")),
   };
 }
 
@@ -621,6 +730,88 @@ async function benchSize(env: Env, n: number): Promise<SizeResult> {
     result.throttled.push(await throttledUp(env, n, true));
   }
   return result;
+}
+
+// ---- the backend rows (--backend postgres) ----------------------------------------------------------
+
+type BackendName = "file" | "postgres";
+
+interface BackendRow {
+  backend: BackendName;
+  skipCheckpoints: boolean;
+  up: Measurement;
+}
+
+/**
+ * `up` of N people on each backend, with checkpoints and without, each on a fresh sandbox and a fresh
+ * store; interleaved (file, postgres, file, postgres) so a change in the machine's load hits both alike.
+ */
+async function backendRows(env: Env, pg: BenchPostgres, n: number): Promise<BackendRow[]> {
+  const rows: BackendRow[] = [];
+  for (const skipCheckpoints of [false, true])
+    for (const backend of ["file", "postgres"] as const) {
+      const key = `${backend}${skipCheckpoints ? "-skip" : ""}-${String(n)}`;
+      const label = `up on ${backend}${skipCheckpoints ? " (skip checkpoints)" : ""}`;
+      const store = backend === "file" ? fileStore(env, key) : postgresStore(pg, key);
+      const target = await oursTarget(
+        env,
+        n,
+        `backend-${key}`,
+        {},
+        skipCheckpoints ? { PULUMI_SKIP_CHECKPOINTS: "true" } : {},
+        store,
+      );
+      try {
+        rows.push({ backend, skipCheckpoints, up: await measure(target, "up", label) });
+      } finally {
+        await target.sandbox?.stop();
+      }
+    }
+  return rows;
+}
+
+function backendReport(sizes: { n: number; rows: BackendRow[] }[]): string {
+  const header = [
+    "up of N people",
+    "N",
+    "checkpoints",
+    "wall s",
+    "postgres ÷ file",
+    "skip ÷ checkpoints",
+    "requests",
+    "state KB",
+    "peak CLI RSS MB",
+  ];
+  const lines = [row(header), row(header.map((h, i) => (i < 1 ? "---" : i === 2 ? ":---" : "---:")))];
+  for (const { n, rows } of sizes) {
+    const find = (backend: BackendName, skip: boolean) =>
+      rows.find((r) => r.backend === backend && r.skipCheckpoints === skip)?.up;
+    for (const r of rows) {
+      const m = r.up;
+      const file = find("file", r.skipCheckpoints);
+      const withCheckpoints = find(r.backend, false);
+      lines.push(
+        row([
+          m.ok ? r.backend : `${r.backend} (FAILED)`,
+          n,
+          r.skipCheckpoints ? "skipped" : "every step",
+          seconds(m.wallMs),
+          r.backend === "file" ? "" : ratioText(m.wallMs, file?.wallMs),
+          r.skipCheckpoints ? ratioText(m.wallMs, withCheckpoints?.wallMs) : "",
+          m.requests,
+          m.state ? (m.state.fileBytes / 1024).toFixed(0) : "—",
+          mb(m.peakCliRssKb),
+        ]),
+      );
+    }
+  }
+  lines.push(
+    "",
+    "postgres ÷ file: wall time on PostgreSQL ÷ on the file backend, same N and checkpoint mode; skip ÷ checkpoints: " +
+      "with PULUMI_SKIP_CHECKPOINTS ÷ without, same backend. state KB: the stack's checkpoint (PostgreSQL stores it " +
+      "base64-encoded in a JSON column, 4/3 as many bytes).",
+  );
+  return lines.join("\n") + "\n";
 }
 
 // ---- the limiter rows (--limiters) ----------------------------------------------------------------
@@ -818,7 +1009,12 @@ async function main(): Promise<void> {
   // Measurements must not depend on the caller's shell: provider settings come from stack config only,
   // and checkpoints are skipped only in the runs labelled so.
   const clearedEnv = Object.keys(process.env).filter(
-    (k) => k.startsWith("TRAVELPERK_") || k === "PULUMI_SKIP_CHECKPOINTS" || k === "PULUMI_PARALLEL",
+    (k) =>
+      k.startsWith("TRAVELPERK_") ||
+      k === "PULUMI_SKIP_CHECKPOINTS" ||
+      k === "PULUMI_PARALLEL" ||
+      // It would win over each run's own backend (the CLI prefers it to the project's backend.url).
+      k === "PULUMI_BACKEND_URL",
   );
   // eslint-disable-next-line @typescript-eslint/no-dynamic-delete -- delete is how an environment variable is unset
   for (const key of clearedEnv) delete process.env[key];
@@ -859,8 +1055,22 @@ async function main(): Promise<void> {
   const sizes: SizeResult[] = [];
   let limiters: LimiterRow<Measurement>[] | undefined;
   let minutePeople: number | undefined;
+  let backends: { n: number; rows: BackendRow[] }[] | undefined;
+  let postgresSource: string | undefined;
   try {
-    if (options.limiters) {
+    if (options.backend === "postgres") {
+      const pg = startPostgres(options);
+      postgresSource = pg.source;
+      backends = [];
+      try {
+        for (const n of options.sizes) {
+          progress(`=== N=${String(n)}: file and PostgreSQL backends ===`);
+          backends.push({ n, rows: await backendRows(env, pg, n) });
+        }
+      } finally {
+        pg.close();
+      }
+    } else if (options.limiters) {
       minutePeople = perMinutePeople(await seededGroupCount());
       progress(
         `limiter rows: N=${String(options.limiterPeople)} for the per-second rows, N=${String(minutePeople)} ` +
@@ -876,7 +1086,7 @@ async function main(): Promise<void> {
     fs.rmSync(scratch, { recursive: true, force: true });
   }
 
-  const table = limiters ? limiterReport(limiters) : report(sizes, options);
+  const table = backends ? backendReport(backends) : limiters ? limiterReport(limiters) : report(sizes, options);
   const machine = {
     cpus: os.cpus().length,
     cpuModel: os.cpus()[0]?.model,
@@ -894,45 +1104,59 @@ async function main(): Promise<void> {
     maxConcurrentRequests: "provider default (8)",
     maxRequestsPerSecond: "provider default (none: learned from 429s)",
   };
-  const settings = limiters
+  const settings = backends
     ? {
-        mode: "limiters",
-        people: options.limiterPeople,
-        perMinutePeople: minutePeople,
-        shapes: LIMITER_SHAPES.map(({ key, label, sandbox, floorFormula, maxRatio }) => ({
-          key,
-          label,
-          sandbox,
-          floorFormula,
-          maxRatio,
-        })),
-        sandbox: "in-process, 127.0.0.1, no latency; a fresh one per up, started with the row's options",
-        checkpoints: "on (the CLI's default)",
-        provider,
-        engineParallel: env.parallelDefault ?? "CLI default",
-        resourcesPerPerson: RESOURCES_PER_PERSON,
-        environmentCleared: clearedEnv,
-      }
-    : {
+        mode: "backends",
         sizes: options.sizes,
-        rateLimit: options.rateLimit,
-        skipThrottled: options.skipThrottled,
-        skipFloor: options.skipFloor,
-        sandbox: "in-process, 127.0.0.1, no latency, no faults; a fresh one per run of our program",
+        backends: ["file", "postgres"],
+        postgres: `${String(postgresSource)}; a fresh table per run (table=…), sslmode as in the URL`,
+        sandbox: "in-process, 127.0.0.1, no latency, no faults; a fresh one per run",
+        checkpoints: "each backend with checkpoints (the CLI's default) and with PULUMI_SKIP_CHECKPOINTS",
         provider,
         engineParallel: env.parallelDefault ?? "CLI default",
         resourcesPerPerson: RESOURCES_PER_PERSON,
-        floor:
-          "per person a no-op dynamic resource and two that take its id (same graph as ours), provider serialized by value",
         environmentCleared: clearedEnv,
         pollIntervalMs: POLL_MS,
-      };
+      }
+    : limiters
+      ? {
+          mode: "limiters",
+          people: options.limiterPeople,
+          perMinutePeople: minutePeople,
+          shapes: LIMITER_SHAPES.map(({ key, label, sandbox, floorFormula, maxRatio }) => ({
+            key,
+            label,
+            sandbox,
+            floorFormula,
+            maxRatio,
+          })),
+          sandbox: "in-process, 127.0.0.1, no latency; a fresh one per up, started with the row's options",
+          checkpoints: "on (the CLI's default)",
+          provider,
+          engineParallel: env.parallelDefault ?? "CLI default",
+          resourcesPerPerson: RESOURCES_PER_PERSON,
+          environmentCleared: clearedEnv,
+        }
+      : {
+          sizes: options.sizes,
+          rateLimit: options.rateLimit,
+          skipThrottled: options.skipThrottled,
+          skipFloor: options.skipFloor,
+          sandbox: "in-process, 127.0.0.1, no latency, no faults; a fresh one per run of our program",
+          provider,
+          engineParallel: env.parallelDefault ?? "CLI default",
+          resourcesPerPerson: RESOURCES_PER_PERSON,
+          floor:
+            "per person a no-op dynamic resource and two that take its id (same graph as ours), provider serialized by value",
+          environmentCleared: clearedEnv,
+          pollIntervalMs: POLL_MS,
+        };
   const results = {
     startedAt: started.toISOString(),
     totalWallMs: performance.now() - wallStart,
     machine,
     settings,
-    ...(limiters ? { limiters } : { sizes }),
+    ...(backends ? { backends } : limiters ? { limiters } : { sizes }),
   };
   fs.mkdirSync(path.dirname(options.out), { recursive: true });
   fs.writeFileSync(options.out, JSON.stringify(results, null, 2) + "\n");
