@@ -294,6 +294,10 @@ interface Scenario {
   issues?: { number: number; title: string }[];
   eventName: string;
   inputs?: Record<string, string>;
+  /** The head branch of the pull request that merged the pushed commit ("" for none), as `gh api …/pulls` answers. */
+  pullRequestBranch?: string;
+  /** The id of that branch's last successful preview run ("" for none), as `gh run list` answers. */
+  previewRun?: string;
 }
 interface Call {
   tool: string;
@@ -337,6 +341,8 @@ ${body}
     `if (args[0] !== "pulumi-travelperk") process.exit(127);
 const at = args.indexOf("--summary");
 if (at >= 0 && scenario.markdown !== undefined) fs.writeFileSync(args[at + 1], scenario.markdown);
+const plan = args.indexOf("--save-plan");
+if (plan >= 0 && scenario.exit === 0) fs.writeFileSync(args[plan + 1], "{}\\n");
 process.stderr.write(scenario.stderr ?? "Previewing update (prod)\\n");
 if (scenario.exit !== 1) process.stdout.write(args.includes("--json") ? JSON.stringify(scenario.json) : scenario.markdown);
 process.exitCode = scenario.exit;`,
@@ -345,7 +351,10 @@ process.exitCode = scenario.exit;`,
   stub(
     "gh",
     `if (args[0] === "issue" && args[1] === "list") process.stdout.write(JSON.stringify(scenario.issues ?? []));
-else if (args[0] === "issue" && args[1] === "create") process.stdout.write("https://github.com/acme/travel/issues/99\\n");`,
+else if (args[0] === "issue" && args[1] === "create") process.stdout.write("https://github.com/acme/travel/issues/99\\n");
+else if (args[0] === "api" && args[1].endsWith("/pulls")) process.stdout.write((scenario.pullRequestBranch ?? "") + "\\n");
+else if (args[0] === "run" && args[1] === "list") process.stdout.write((scenario.previewRun ?? "") + "\\n");
+else if (args[0] === "run" && args[1] === "download") fs.writeFileSync("roster-plan.json", "{}\\n");`,
   );
 }
 
@@ -369,6 +378,7 @@ function runJob(file: File, scenario: Scenario): JobRun {
       repository: "acme/travel",
       server_url: "https://github.com",
       run_id: "4242",
+      sha: "abc123",
       event_name: scenario.eventName,
       event: { pull_request: { number: 7 } },
     },
@@ -533,8 +543,35 @@ describe("TravelPerk steps call npx pulumi-travelperk with the CLI's own command
   });
 
   const expected: Record<File, string[][]> = {
-    "roster-preview.yml": [["preview", "--stack", "prod", "--max-offboard", "5%", "--summary", "summary.md"]],
-    "roster-apply.yml": [["up", "--stack", "prod", "--max-offboard", "$MAX_OFFBOARD", "--summary", "summary.md"]],
+    "roster-preview.yml": [
+      [
+        "preview",
+        "--stack",
+        "prod",
+        "--refresh",
+        "--max-offboard",
+        "5%",
+        "--summary",
+        "summary.md",
+        "--save-plan",
+        "roster-plan.json",
+      ],
+    ],
+    "roster-apply.yml": [
+      [
+        "up",
+        "--stack",
+        "prod",
+        "--refresh",
+        "--max-offboard",
+        "$MAX_OFFBOARD",
+        "--summary",
+        "summary.md",
+        "--plan",
+        "$PLAN",
+      ],
+      ["up", "--stack", "prod", "--max-offboard", "$MAX_OFFBOARD", "--summary", "summary.md"],
+    ],
     "roster-drift.yml": [["export", "--update", "roster.yaml", "--stack", "prod"]],
     "roster-daily.yml": [
       [
@@ -585,9 +622,11 @@ describe("triggers and permissions", () => {
     const wf = workflow("roster-apply.yml");
     expect(wf.on).toMatchObject({ push: { branches: ["main"], paths: ["roster.yaml"] } });
     expect(Object.keys(wf.on).sort()).toEqual(["push", "workflow_dispatch"]);
-    expect(wf.permissions).toEqual({ contents: "read" });
+    // Reading pull requests and actions: to find the merged pull request's preview and its plan.
+    expect(wf.permissions).toEqual({ contents: "read", "pull-requests": "read", actions: "read" });
     expect(wf.concurrency).toEqual({ group: expect.any(String) as string, "cancel-in-progress": false });
     expect(wf.concurrency?.group).not.toContain("${{"); // one group for every run, not one per ref
+    expect(wf.concurrency?.group).toMatch(/-prod$/); // one per stack
   });
 
   test("daily: a daily schedule and by hand; reads contents; one group with the apply, never cancelled", () => {
@@ -619,8 +658,25 @@ describe("the steps, run under bash with stubs", () => {
     const run = runJob("roster-preview.yml", { eventName: "pull_request", exit: 0, markdown: summary("preview") });
     expect(run.failed).toBe(false);
     expect(travelperkCalls(run)).toEqual([
-      ["pulumi-travelperk", "preview", "--stack", "prod", "--max-offboard", "5%", "--summary", "summary.md"],
+      [
+        "pulumi-travelperk",
+        "preview",
+        "--stack",
+        "prod",
+        "--refresh",
+        "--max-offboard",
+        "5%",
+        "--summary",
+        "summary.md",
+        "--save-plan",
+        "roster-plan.json",
+      ],
     ]);
+    // The reviewed plan is uploaded for the apply after the merge.
+    expect(run.uses.find((u) => u.uses.startsWith("actions/upload-artifact@"))?.with).toMatchObject({
+      name: "roster-plan",
+      path: "roster-plan.json",
+    });
     expect(run.calls.find((c) => c.tool === "npx")?.env).toMatchObject({
       PULUMI_BACKEND_URL: VARS.PULUMI_BACKEND_URL,
       ...SECRETS,
@@ -657,13 +713,87 @@ describe("the steps, run under bash with stubs", () => {
     expect(run.steps.at(-1)).toMatchObject({ status: "failure" });
   });
 
-  test("apply on push: up with the 5% guard, summary in the job summary", () => {
-    const run = runJob("roster-apply.yml", { eventName: "push", exit: 0, markdown: summary("applied") });
+  test("apply on push: the merged pull request's reviewed plan is downloaded and applied with up --plan", () => {
+    const run = runJob("roster-apply.yml", {
+      eventName: "push",
+      exit: 0,
+      markdown: summary("applied"),
+      pullRequestBranch: "hr/new-hires",
+      previewRun: "777",
+    });
     expect(run.failed).toBe(false);
+    expect(ghCalls(run)).toEqual([
+      ["api", "repos/acme/travel/commits/abc123/pulls", "--jq", ".[0].head.ref // empty"],
+      [
+        "run",
+        "list",
+        "--workflow",
+        "roster-preview.yml",
+        "--branch",
+        "hr/new-hires",
+        "--status",
+        "success",
+        "--limit",
+        "1",
+        "--json",
+        "databaseId",
+        "--jq",
+        ".[0].databaseId // empty",
+      ],
+      ["run", "download", "777", "--name", "roster-plan", "--dir", "."],
+    ]);
     expect(travelperkCalls(run)).toEqual([
-      ["pulumi-travelperk", "up", "--stack", "prod", "--max-offboard", "5%", "--summary", "summary.md"],
+      [
+        "pulumi-travelperk",
+        "up",
+        "--stack",
+        "prod",
+        "--refresh",
+        "--max-offboard",
+        "5%",
+        "--summary",
+        "summary.md",
+        "--plan",
+        "roster-plan.json",
+      ],
     ]);
     expect(run.stepSummary).toBe(summary("applied"));
+  });
+
+  test("apply on push with no reviewed plan (no pull request, or no successful preview): fails, applies nothing", () => {
+    for (const scenario of [{ pullRequestBranch: "" }, { pullRequestBranch: "hr/x", previewRun: "" }]) {
+      const run = runJob("roster-apply.yml", { eventName: "push", exit: 0, markdown: summary("applied"), ...scenario });
+      expect(run.failed).toBe(true);
+      expect(travelperkCalls(run)).toEqual([]);
+      expect(run.steps.find((s) => s.status === "failure")?.output).toContain("No reviewed plan");
+    }
+  });
+
+  test("apply on push, the reviewed plan stale (exit 3): the job fails with the summary, nothing applied", () => {
+    const markdown = "## TravelPerk roster NOT applied: 0 added, 1 changed, 0 offboarded\n\n> **Plan mismatch:** …\n";
+    const run = runJob("roster-apply.yml", {
+      eventName: "push",
+      exit: 3,
+      markdown,
+      pullRequestBranch: "hr/x",
+      previewRun: "9",
+    });
+    expect(run.failed).toBe(true);
+    expect(run.stepSummary).toBe(markdown);
+    expect(run.steps.find((s) => s.status === "failure")?.output).toContain("reviewed plan is stale");
+  });
+
+  test("apply by hand: no plan to download, up with the given limit", () => {
+    const run = runJob("roster-apply.yml", {
+      eventName: "workflow_dispatch",
+      inputs: { "max-offboard": "20%" },
+      exit: 0,
+      markdown: summary("applied"),
+    });
+    expect(ghCalls(run)).toEqual([]);
+    expect(travelperkCalls(run)).toEqual([
+      ["pulumi-travelperk", "up", "--stack", "prod", "--max-offboard", "20%", "--summary", "summary.md"],
+    ]);
   });
 
   test("apply by hand with a higher limit passes it to --max-offboard", () => {
@@ -678,10 +808,16 @@ describe("the steps, run under bash with stubs", () => {
 
   test("apply, guard tripped (exit 3): the job fails with the summary", () => {
     const markdown = "## TravelPerk roster NOT applied: 0 added, 0 changed, 9 offboarded\n";
-    const run = runJob("roster-apply.yml", { eventName: "push", exit: 3, markdown });
+    const run = runJob("roster-apply.yml", {
+      eventName: "push",
+      exit: 3,
+      markdown,
+      pullRequestBranch: "hr/x",
+      previewRun: "9",
+    });
     expect(run.failed).toBe(true);
     expect(run.stepSummary).toBe(markdown);
-    expect(run.steps.find((s) => s.status === "failure")?.output).toContain("Offboarding guard tripped");
+    expect(run.steps.find((s) => s.status === "failure")?.output).toContain("offboarding guard tripped");
   });
 
   test("daily on schedule: up with the 5% guard and no protected allowance, summary in the job summary", () => {
