@@ -40,6 +40,7 @@ test("a saved plan of the first up records every change and the roster's hash; u
   const preview = await tp(["preview", "--stack", "dev", "--save-plan", "plan.json"]);
   expect(preview.code).toBe(0);
   expect(apiWrites()).toEqual([]);
+  console.log(`30-person preview --save-plan (30 to add): ${String(sandbox.requests.length)} requests`);
   const plan = readPlan("plan.json");
   expect(plan.rosterHash).toMatch(/^[0-9a-f]{64}$/);
   expect(plan.stack).toBe("dev");
@@ -54,6 +55,9 @@ test("a saved plan of the first up records every change and the roster's hash; u
   const result = JSON.parse(up.stdout) as { applied: boolean; plan: { agreed: boolean } };
   expect(result).toMatchObject({ applied: true, plan: { agreed: true } });
   expect(sandbox.listUsers()).toHaveLength(30);
+  console.log(
+    `30-person up --plan: ${String(sandbox.requests.length)} requests (${String(apiWrites().length)} writes)`,
+  );
 });
 
 test("another change merged after the review: exit 3, nothing written, the roster and the extra change named", async () => {
