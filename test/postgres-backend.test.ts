@@ -219,17 +219,20 @@ test("preview, up, refresh and destroy of a roster with its state in PostgreSQL"
 
 test("two runners: while one up runs, a preview proceeds and a second up is refused, changing nothing", async () => {
   const n = 60;
-  const dir = await project("race", n);
+  // Two requests at a time (the second checkout copies that too; its requests are few and sequential).
+  const dir = await project("race", n, { "travelperk:maxConcurrentRequests": "2" });
   const other = await secondCheckout(dir);
   sandbox.clearLog();
-  sandbox.setOptions({ latencyMs: 60 });
   const first = background(["up", "--stack", "dev"], dir);
   let preview: Run;
   let second: Run;
   let firstStillRunning: boolean;
   try {
-    // Once the first runner writes, its update holds the stack's lock.
+    // Once the first runner writes, its update holds the stack's lock. From then on every answer takes
+    // 1.5 s: the first runner's remaining ~170 writes, two at a time, need minutes, the second runner's
+    // handful of reads seconds, so the first is still writing whatever the machine's load.
     await until(() => sandbox.listUsers().filter((u) => u.email.startsWith("race")).length >= 3, 120_000, "writes");
+    sandbox.setOptions({ latencyMs: 1500 });
     preview = await tp(["preview", "--stack", "dev"], other);
     const startedSecond = Date.now();
     second = await tp(["up", "--stack", "dev"], other);
