@@ -131,7 +131,8 @@ function defaultIO(): LoginIO {
   };
 }
 
-function hasProjectFile(dir: string): boolean {
+/** Whether `dir` holds a Pulumi project file. */
+export function hasProjectFile(dir: string): boolean {
   return ["Pulumi.yaml", "Pulumi.yml"].some((file) => fs.existsSync(path.join(dir, file)));
 }
 
@@ -407,8 +408,8 @@ function insideGitWorkTree(file: string): string | undefined {
   }
 }
 
-/** Writes `lines` to `file`, created with mode 0600 (and set to 0600 if it already existed). */
-function writePrivateFile(file: string, text: string): void {
+/** Writes `text` to `file`, created with mode 0600 (and set to 0600 if it already existed). */
+export function writePrivateFile(file: string, text: string): void {
   const fd = fs.openSync(file, "w", 0o600);
   try {
     fs.fchmodSync(fd, 0o600);

@@ -5,13 +5,13 @@
  * there into the stack config as a secret, or into a 0600 dotenv file (`--output FILE`) for a token
  * that lives in an environment (CI secrets, Pulumi ESC).
  */
-import * as fs from "node:fs";
 import * as path from "node:path";
 import { LocalWorkspace } from "@pulumi/pulumi/automation";
 import { checkConnectionName, settingFor, type ConfigSource } from "../config";
 import { DEFAULT_CONNECTION, connectionLabel } from "../connection";
 import { cliEnvironment } from "../runner";
 import { configSource, rotatedRefreshToken, rotationMessage, saveRotatedRefreshTokens } from "../stack-credentials";
+import { hasProjectFile, writePrivateFile } from "./login";
 import { EXIT } from "./run";
 
 /** The flags of `pulumi-travelperk save-token`. */
@@ -20,21 +20,6 @@ export interface SaveTokenOptions {
   connection?: string;
   /** A dotenv file (mode 0600) to write the newest refresh token to, instead of the stack config. */
   output?: string;
-}
-
-function hasProjectFile(dir: string): boolean {
-  return ["Pulumi.yaml", "Pulumi.yml"].some((file) => fs.existsSync(path.join(dir, file)));
-}
-
-/** Writes `text` to `file`, created with mode 0600 (and set to 0600 if it already existed). */
-function writePrivateFile(file: string, text: string): void {
-  const fd = fs.openSync(file, "w", 0o600);
-  try {
-    fs.fchmodSync(fd, 0o600);
-    fs.writeSync(fd, text);
-  } finally {
-    fs.closeSync(fd);
-  }
 }
 
 /** Runs the command; answers the exit code (0 stored or nothing to store, 2 usage). */
