@@ -24,6 +24,7 @@ import {
 import { isCalendarDate, tenure, todayIn } from "./dates";
 import { PROTECTED_KEYS_OUTPUT, rosterTimeZone } from "./lifecycle";
 import type { GroupSettings, PersonInput, RosterDefaults } from "./schema";
+import { ROSTER_TYPE } from "../type-tokens";
 
 /** Arguments of a {@link Roster}: a file, or the people inline. */
 export interface RosterArgs {
@@ -50,8 +51,8 @@ export interface RosterArgs {
   existingKeys?: string[];
 }
 
-/** The type token of the component; the roster commands find its children by it. */
-export const ROSTER_TYPE = "travelperk:index:Roster";
+/** The type token of the component (declared with the others); the roster commands find its children by it. */
+export { ROSTER_TYPE };
 
 /** Child resource names, from the person's key (an authoritative group's list: from the group's label). The summary reads them back. */
 export const childNames = {
