@@ -70,7 +70,8 @@ export function containsUnknown(value: unknown): boolean {
   return false;
 }
 
-function propertyPath(path: readonly PropertyKey[]): string {
+/** A property path as users write it: `people[7].email`. Shared with the roster file's errors. */
+export function formatPath(path: readonly PropertyKey[]): string {
   return path.reduce<string>(
     (acc, key) => (typeof key === "number" ? `${acc}[${String(key)}]` : acc ? `${acc}.${String(key)}` : String(key)),
     "",
@@ -107,7 +108,7 @@ export function checkInputs(
             property: key,
             reason: `is not a property of ${resourceType}; valid properties: ${Object.keys(schema.shape).join(", ")}`,
           }))
-        : [{ property: propertyPath(issue.path), reason: issue.message }],
+        : [{ property: formatPath(issue.path), reason: issue.message }],
     );
     return { failures };
   }

@@ -10,6 +10,7 @@ import { LineCounter, isCollection, isMap, isScalar, parseDocument } from "yaml"
 import type { z } from "zod";
 import { USER_FIELDS } from "../client/users";
 import { rosterFileSchema, type RosterFile } from "./schema";
+import { formatPath } from "../resources/validation";
 
 /** Raised when a roster is invalid; `problems` holds one line per problem. */
 export class RosterError extends Error {
@@ -50,13 +51,6 @@ export interface ParsedRoster {
    * @param path Keys and list indexes from the top of the roster.
    */
   where: (path: readonly PathItem[]) => string;
-}
-
-export function formatPath(items: readonly PathItem[]): string {
-  return items.reduce<string>(
-    (acc, key) => (typeof key === "number" ? `${acc}[${key}]` : acc ? `${acc}.${key}` : key),
-    "",
-  );
 }
 
 function schemaProblems(issues: z.core.$ZodIssue[], where: (p: readonly PathItem[]) => string): string[] {

@@ -1,0 +1,22 @@
+/** The suites that need the real Pulumi CLI or the packed package; every other suite is a unit suite. */
+module.exports.CLI_SUITES = [
+  "e2e",
+  "e2e-credentials",
+  "e2e-rate-limits",
+  "e2e-transports",
+  "export-update",
+  "fuzz",
+  "group-members",
+  "idp-coexistence",
+  "login",
+  "postgres-backend",
+  "provider-host",
+  "provider-host-credentials",
+  "resilience",
+  "roster-cli",
+  "roster-groups",
+  "roster-lifecycle",
+  "roster-plan",
+  "serialization",
+  "upgrade",
+];
