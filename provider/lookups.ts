@@ -11,6 +11,7 @@ import { currentRun } from "./client/run";
 import { listUsers, type User } from "./client/users";
 import { resolveUserApi, setStackConfig } from "./config";
 import { inConnection } from "./connection";
+import { findByName, knownNames, type Named } from "./names";
 
 /** One fetch per list per run: concurrent callers share the same promise. */
 function once<T>(key: string, load: () => Promise<T[]>): Promise<T[]> {
@@ -29,12 +30,10 @@ function once<T>(key: string, load: () => Promise<T[]>): Promise<T[]> {
   return list;
 }
 
-function byName<T extends { id: string; name: string }>(kind: string, items: T[], name: string): T {
-  const found = items.find((item) => item.name.toLowerCase() === name.toLowerCase());
-  if (!found) {
-    const names = items.map((item) => `"${item.name}"`).join(", ");
-    throw new Error(`TravelPerk has no ${kind} named "${name}"; the ${kind}s are: ${names || "(none)"}`);
-  }
+/** The item named `name` (case-insensitive); an Error naming every existing one when none is. */
+function byName<T extends Named>(kind: string, items: readonly T[], name: string): T {
+  const found = findByName(items, name);
+  if (!found) throw new Error(`TravelPerk has no ${kind} named "${name}"; ${knownNames(kind, items)}`);
   return found;
 }
 

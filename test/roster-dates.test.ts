@@ -16,7 +16,8 @@ import {
   upcoming,
   type RosterCalendar,
 } from "../provider/roster/lifecycle";
-import { parseRoster, resolveRoster, RosterError } from "../provider/roster/load";
+import { parseRoster, RosterError } from "../provider/roster/load";
+import { resolveRoster } from "../provider/roster/resolve";
 import {
   rosterGuard,
   summarize,

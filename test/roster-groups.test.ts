@@ -7,7 +7,8 @@
 import * as fs from "fs";
 import * as path from "path";
 import { startSandbox, type SandboxServer } from "../sandbox/server";
-import { RosterError, parseRoster, resolveRoster, type Directory } from "../provider/roster/load";
+import { RosterError, parseRoster } from "../provider/roster/load";
+import { resolveRoster, type Directory } from "../provider/roster/resolve";
 import type { GuardResult, RosterSummary } from "../provider/roster/summary";
 import { RosterProject, type Run } from "./helpers/roster-project";
 import { requestLine, writes } from "./helpers/sandbox";

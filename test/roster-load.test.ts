@@ -1,5 +1,6 @@
 /** Reading and validating roster files: every problem names the file, the line and the field. */
-import { parseRoster, resolveRoster, RosterError, type Directory } from "../provider/roster/load";
+import { parseRoster, RosterError } from "../provider/roster/load";
+import { resolveRoster, type Directory } from "../provider/roster/resolve";
 import { rosterJsonSchema } from "../provider/roster/schema";
 
 const directory: Directory = {

@@ -12,15 +12,8 @@ import { GroupMembership } from "../resources/group-membership";
 import { PolicyAssignment } from "../resources/policy-assignment";
 import { User } from "../resources/user";
 import { loadDirectory, loadGroupMembers } from "../lookups";
-import {
-  checkRosterData,
-  needsDirectory,
-  readRosterFile,
-  resolveGroups,
-  resolveRoster,
-  type ResolvedGroup,
-  type ResolvedPerson,
-} from "./load";
+import { checkRosterData, readRosterFile } from "./load";
+import { needsDirectory, resolveGroups, resolveRoster, type ResolvedGroup, type ResolvedPerson } from "./resolve";
 import { isCalendarDate, tenure, todayIn } from "./dates";
 import { PROTECTED_KEYS_OUTPUT, rosterTimeZone } from "./lifecycle";
 import type { GroupSettings, PersonInput, RosterDefaults } from "./schema";

@@ -6,6 +6,7 @@
 import type { Role } from "../client/users";
 import { DEFAULT_TIME_ZONE, addDays, daysBetween, isCalendarDate, tenure, todayIn, type Tenure } from "./dates";
 import { RosterError, dateProblems, type ParsedRoster } from "./load";
+import { personKey } from "./people";
 
 /** The Roster component's output listing the keys of protected people; the guard reads it from the old state. */
 export const PROTECTED_KEYS_OUTPUT = "protectedKeys";
@@ -83,7 +84,7 @@ export function rosterCalendar(
     timeZone,
     horizonDays: options.horizonDays ?? DEFAULT_HORIZON_DAYS,
     people: parsed.roster.people.map((person) => ({
-      key: (person.key ?? person.email).toLowerCase(),
+      key: personKey(person),
       email: person.email,
       startDate: person.startDate,
       endDate: person.endDate,

@@ -5,7 +5,7 @@
 import { z } from "zod";
 import { ON_DELETE, userFieldShape } from "../resources/user";
 import { booleanInput, enumInput, nonEmptyString } from "../resources/validation";
-import { ROLES } from "../client/users";
+import { ROLES, USER_FIELDS, type UserField } from "../client/users";
 import { isCalendarDate, isTimeZone } from "./dates";
 
 /** A calendar date, `YYYY-MM-DD`. */
@@ -118,7 +118,17 @@ export const rosterFileSchema = z
  * @interface
  */
 export type PersonInput = z.input<typeof personSchema>;
+/** One person of a roster, schema-checked: what reading, resolving and `export --update` work with. */
 export type Person = z.output<typeof personSchema>;
+
+/** A user field a person declares directly: any but `managerId` (a person names their `manager` instead). */
+export type PersonUserField = Exclude<UserField, "managerId">;
+
+/** The user fields a person declares directly, in the model's order. */
+export const PERSON_USER_FIELDS = USER_FIELDS.filter((field): field is PersonUserField => field !== "managerId");
+
+/** A person's user fields as the schema reads them (e-mail and names required, the others when declared). */
+export type PersonUserFields = Pick<Person, PersonUserField>;
 /**
  * Roster-wide defaults, applied to each person who does not say otherwise.
  *
