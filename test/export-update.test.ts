@@ -12,14 +12,10 @@ import { parse } from "yaml";
 import { buildCli } from "../provider/cli/main";
 import type { User } from "../provider/client/users";
 import { RosterError } from "../provider/roster/load";
-import {
-  describeChange,
-  describeUpdate,
-  organisationOf,
-  updateRoster,
-  type Named,
-  type Organisation,
-} from "../provider/roster/update";
+import type { Named } from "../provider/names";
+import { organisationOf, type Organisation } from "../provider/roster/organisation";
+import { updateRoster } from "../provider/roster/update";
+import { describeChange, describeUpdate } from "../provider/roster/update-changes";
 import { startSandbox, type SandboxServer } from "../sandbox/server";
 import { RosterProject } from "./helpers/roster-project";
 import { requestLine, writes } from "./helpers/sandbox";

@@ -24,7 +24,9 @@ import {
 } from "../stack-credentials";
 import { cliEnvironment } from "../runner";
 import { readRosterFile } from "../roster/load";
-import { organisationOf, updateRoster, type Organisation, type RosterUpdate } from "../roster/update";
+import { organisationOf, type Organisation } from "../roster/organisation";
+import { updateRoster } from "../roster/update";
+import type { RosterUpdate } from "../roster/update-changes";
 
 /**
  * Credentials from the stack's config when run in a Pulumi project with a stack, else the

@@ -17,7 +17,7 @@ import { DEFAULT_SCOPES, DEFAULT_TIMEOUT_SECONDS, SCIM_SCOPES, loginCommand, typ
 import { saveTokenCommand, type SaveTokenOptions } from "./save-token";
 import { InsecureCredentialsError } from "../stack-credentials";
 import { describeStackLock } from "./lock";
-import { describeUpdate } from "../roster/update";
+import { describeUpdate } from "../roster/update-changes";
 import { rosterGuard, stepsFromEventLog, stepsFromPreviewJson, summarize, summaryMarkdown } from "../roster/summary";
 import { parseToday } from "../roster/dates";
 import { readRosterFile } from "../roster/load";

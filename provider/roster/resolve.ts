@@ -7,7 +7,13 @@
 import { findByIdOrName, knownNames, type Named } from "../names";
 import { RosterError, dateProblems, problemAt, type ParsedRoster } from "./load";
 import { isPersonNamed, personKey } from "./people";
-import { PERSON_USER_FIELDS, type Person, type PersonUserField, type PersonUserFields, type RosterDefaults } from "./schema";
+import {
+  PERSON_USER_FIELDS,
+  type Person,
+  type PersonUserField,
+  type PersonUserFields,
+  type RosterDefaults,
+} from "./schema";
 import type { PathItem } from "./source-position";
 
 /**
@@ -127,7 +133,11 @@ function duplicatePeople({ roster, where }: ParsedRoster, problem: Problem): voi
 }
 
 /** Copies one user field the person declares. */
-function copyDeclared<F extends PersonUserField>(to: PersonUserFields, person: Person, field: F): void {
+function copyDeclared<F extends PersonUserField>(
+  to: Partial<Pick<Person, F>>,
+  person: Pick<Person, F>,
+  field: F,
+): void {
   const value = person[field];
   if (value !== undefined) to[field] = value;
 }
@@ -174,9 +184,8 @@ function resolvePerson(
   let manager: ResolvedPerson["manager"];
   const managerRef = person.manager;
   if (managerRef !== undefined) {
-    const index = people.findIndex((other) => isPersonNamed(other, managerRef));
-    const named = people[index];
-    if (index === i) problem(["people", i, "manager"], "a person cannot be their own manager");
+    const named = people.find((other) => isPersonNamed(other, managerRef));
+    if (named === person) problem(["people", i, "manager"], "a person cannot be their own manager");
     else if (named) manager = { key: personKey(named) };
     else if (managerRef.includes("@"))
       problem(
