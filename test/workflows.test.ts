@@ -5,40 +5,29 @@
  * under bash as the runner runs them (`shell: bash`), with stubs for npx, npm and gh, to check exit codes,
  * comments, job summaries and the drift pull request.
  */
-import { spawnSync } from "child_process";
 import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
 import { validateWorkflow, type ValidationError, type ValidationState } from "@action-validator/core";
 import { parse, stringify } from "yaml";
 import { buildCli } from "../provider/cli/main";
+import { at, entry } from "./helpers/at";
+import { EXPRESSION, evaluate } from "./helpers/actions/expressions";
+import { shellCommands } from "./helpers/actions/shell";
+import {
+  ghCalls,
+  runJob as runWorkflowJob,
+  SECRETS,
+  travelperkCalls,
+  VARS,
+  type Job,
+  type JobRun,
+  type Scenario,
+  type Workflow,
+} from "./helpers/actions/stub-runner";
 
 const DIR = path.resolve(__dirname, "../examples/github-actions");
 const FILES = ["roster-preview.yml", "roster-apply.yml", "roster-drift.yml", "roster-daily.yml"] as const;
 type File = (typeof FILES)[number];
-
-interface Step {
-  id?: string;
-  name?: string;
-  uses?: string;
-  run?: string;
-  if?: string;
-  with?: Record<string, unknown>;
-  env?: Record<string, unknown>;
-}
-interface Job {
-  "runs-on": string;
-  env?: Record<string, unknown>;
-  steps: Step[];
-}
-interface Workflow {
-  on: Record<string, unknown>;
-  permissions: Record<string, string>;
-  concurrency?: { group: string; "cancel-in-progress"?: boolean };
-  defaults?: { run?: { shell?: string } };
-  env?: Record<string, unknown>;
-  jobs: Record<string, Job>;
-}
 
 const source = (file: File) => fs.readFileSync(path.join(DIR, file), "utf8");
 const workflow = (file: File) => parse(source(file)) as Workflow;
@@ -65,81 +54,6 @@ function errorPaths(errors: ValidationError[]): string[] {
   ]);
 }
 
-// ---------------------------------------------------------------------------------------------------
-// A small shell reader: enough of bash to find the commands a `run:` script runs.
-
-const KEYWORDS = new Set(["if", "then", "else", "elif", "fi", "do", "done", "while", "until", "!", "{", "}"]);
-
-/** The simple commands of a script (words unquoted; keywords, assignments and redirections left out), and its operators. */
-function shellCommands(script: string): { commands: string[][]; operators: string[] } {
-  const commands: string[][] = [];
-  const operators: string[] = [];
-  let current: string[] = [];
-  let word: string | undefined;
-  let dropNextWord = false; // the target of a redirection
-  const endWord = () => {
-    if (word === undefined) return;
-    if (dropNextWord) dropNextWord = false;
-    else current.push(word);
-    word = undefined;
-  };
-  const endCommand = () => {
-    endWord();
-    let start = 0;
-    while (start < current.length && (KEYWORDS.has(current[start]) || /^[A-Za-z_]\w*=/.test(current[start]))) start++;
-    if (start < current.length) commands.push(current.slice(start));
-    current = [];
-  };
-  for (let i = 0; i < script.length; i++) {
-    const c = script[i];
-    const next = script[i + 1];
-    if (c === "\\" && next === "\n") {
-      i++;
-    } else if (c === "\\") {
-      word = (word ?? "") + script.slice(i + 1, i + 2);
-      i++;
-    } else if (c === "'") {
-      const end = script.indexOf("'", i + 1);
-      if (end < 0) throw new Error("unterminated ' in script");
-      word = (word ?? "") + script.slice(i + 1, end);
-      i = end;
-    } else if (c === '"') {
-      let text = "";
-      for (i++; i < script.length && script[i] !== '"'; i++) {
-        if (script[i] === "\\" && '"\\$`\n'.includes(script[i + 1])) text += script[++i];
-        else text += script[i];
-      }
-      if (i >= script.length) throw new Error('unterminated " in script');
-      word = (word ?? "") + text;
-    } else if (c === "#" && word === undefined) {
-      while (i + 1 < script.length && script[i + 1] !== "\n") i++;
-    } else if (c === "$" && next === "(") {
-      endCommand();
-      operators.push("$(");
-      i++;
-    } else if (c === ">" || c === "<") {
-      if (word !== undefined && /^\d+$/.test(word)) word = undefined; // a file descriptor
-      endWord();
-      if (next === c) i++;
-      if (c === "<" && next === "<") throw new Error("here-documents are not supported by this reader");
-      if (script[i + 1] === "&") {
-        for (i++; /[\d-]/.test(script[i + 1] ?? ""); i++);
-      } else dropNextWord = true;
-    } else if ("|&;\n()".includes(c)) {
-      const op = (c === "|" || c === "&") && next === c ? c + next : c;
-      i += op.length - 1;
-      endCommand();
-      if (op !== "\n") operators.push(op);
-    } else if (c === " " || c === "\t") {
-      endWord();
-    } else {
-      word = (word ?? "") + c;
-    }
-  }
-  endCommand();
-  return { commands, operators };
-}
-
 /** Checks one `pulumi-travelperk` invocation against the real CLI; returns the problems. */
 function checkInvocation(args: string[]): string[] {
   const [name = "(none)", ...rest] = args;
@@ -147,10 +61,11 @@ function checkInvocation(args: string[]): string[] {
   const known = ["preview", "up", "summarize", "export"];
   if (!command || !known.includes(name)) return [`unknown command ${name}`];
   const problems: string[] = [];
-  for (let i = 0; i < rest.length; i++) {
-    const eq = rest[i].indexOf("=");
-    const flag = eq < 0 ? rest[i] : rest[i].slice(0, eq);
-    const inline = eq < 0 ? undefined : rest[i].slice(eq + 1);
+  const queue = [...rest];
+  for (let arg = queue.shift(); arg !== undefined; arg = queue.shift()) {
+    const eq = arg.indexOf("=");
+    const flag = eq < 0 ? arg : arg.slice(0, eq);
+    const inline = eq < 0 ? undefined : arg.slice(eq + 1);
     if (!flag.startsWith("--")) {
       problems.push(`${name}: unexpected argument ${flag}`);
       continue;
@@ -159,8 +74,8 @@ function checkInvocation(args: string[]): string[] {
     if (!option) {
       problems.push(`${name}: ${flag} is not an option of the CLI`);
     } else if (option.required && inline === undefined) {
-      if (i + 1 >= rest.length || rest[i + 1].startsWith("--")) problems.push(`${name}: ${flag} needs a value`);
-      i++;
+      const value = queue.shift();
+      if (value === undefined || value.startsWith("--")) problems.push(`${name}: ${flag} needs a value`);
     } else if (!option.required && !option.optional && inline !== undefined) {
       problems.push(`${name}: ${flag} takes no value`);
     }
@@ -175,7 +90,7 @@ function travelperkWork(wf: Workflow): { invocations: string[][]; violations: st
   for (const step of allSteps(wf)) {
     if (step.run === undefined) continue;
     for (const words of shellCommands(step.run).commands) {
-      const [program, first] = words;
+      const [program = "", first] = words;
       if (program === "npx" && first === "pulumi-travelperk") invocations.push(words.slice(2));
       else if (program === "npx" && /pulumi|travelperk/i.test(words.slice(1).join(" ")))
         violations.push(`npx without pulumi-travelperk first: ${words.join(" ")}`);
@@ -190,269 +105,11 @@ function travelperkWork(wf: Workflow): { invocations: string[][]; violations: st
   return { invocations, violations };
 }
 
-// ---------------------------------------------------------------------------------------------------
-// GitHub expressions (`${{ }}` and `if:`): the operators and functions the workflows use.
+/** An argument list written as one line: `words("up --stack prod")`. */
+const words = (line: string) => line.split(" ");
 
-type Value = string | number | boolean | null | { [key: string]: Value };
-
-function evaluate(expr: string, context: Record<string, Value>, status: { failed: boolean }): Value {
-  const tokens = expr.match(/'(?:[^']|'')*'|\d+(?:\.\d+)?|[A-Za-z_][\w-]*|==|!=|&&|\|\||[!().,]|\S/g) ?? [];
-  let pos = 0;
-  const peek = (): string | undefined => tokens[pos];
-  const take = (expected?: string): string => {
-    const token = peek();
-    pos++;
-    if (token === undefined || (expected !== undefined && token !== expected))
-      throw new Error(`expected ${expected ?? "more"} in ${expr}`);
-    return token;
-  };
-  const truthy = (v: Value) => v !== null && v !== false && v !== "" && v !== 0;
-  const equal = (a: Value, b: Value) =>
-    typeof a === "string" && typeof b === "string" ? a.toLowerCase() === b.toLowerCase() : a === b;
-  const primary = (): Value => {
-    const token = take();
-    if (token === "(") {
-      const value = or();
-      take(")");
-      return value;
-    }
-    if (token === "!") return !truthy(primary());
-    if (token.startsWith("'")) return token.slice(1, -1).replace(/''/g, "'");
-    if (/^\d/.test(token)) return Number(token);
-    if (token === "true" || token === "false") return token === "true";
-    if (token === "null") return null;
-    if (peek() === "(") {
-      take("(");
-      take(")");
-      const functions: Record<string, () => boolean> = {
-        success: () => !status.failed,
-        failure: () => status.failed,
-        always: () => true,
-        cancelled: () => false,
-      };
-      if (!(token in functions)) throw new Error(`function ${token}() is not supported here`);
-      return functions[token]();
-    }
-    let value: Value = token in context ? context[token] : null;
-    while (peek() === ".") {
-      take(".");
-      const key = take();
-      value = value !== null && typeof value === "object" && key in value ? value[key] : null;
-    }
-    return value;
-  };
-  const comparison = (): Value => {
-    let left = primary();
-    while (peek() === "==" || peek() === "!=") {
-      const op = take();
-      const right = primary();
-      left = op === "==" ? equal(left, right) : !equal(left, right);
-    }
-    return left;
-  };
-  const and = (): Value => {
-    let left = comparison();
-    while (peek() === "&&") {
-      take();
-      const right = comparison();
-      left = truthy(left) ? right : left;
-    }
-    return left;
-  };
-  const or = (): Value => {
-    let left = and();
-    while (peek() === "||") {
-      take();
-      const right = and();
-      left = truthy(left) ? left : right;
-    }
-    return left;
-  };
-  const value = or();
-  if (pos !== tokens.length) throw new Error(`unexpected ${String(peek())} in ${expr}`);
-  return value;
-}
-
-const EXPRESSION = /\$\{\{(.*?)\}\}/g;
-function interpolate(text: unknown, context: Record<string, Value>, status: { failed: boolean }): string {
-  return String(text).replace(EXPRESSION, (_, expr: string) => {
-    const value = evaluate(expr, context, status);
-    return value === null ? "" : typeof value === "object" ? JSON.stringify(value) : String(value);
-  });
-}
-
-// ---------------------------------------------------------------------------------------------------
-// Running a job's steps: `run:` scripts under bash as GitHub runs them, `uses:` steps recorded.
-
-interface Scenario {
-  /** What `npx pulumi-travelperk` does: exit code, Markdown summary (written to --summary; none when undefined), JSON, stderr. */
-  exit: number;
-  markdown?: string;
-  json?: unknown;
-  stderr?: string;
-  /** Open issues `gh issue list` answers with. */
-  issues?: { number: number; title: string }[];
-  eventName: string;
-  inputs?: Record<string, string>;
-  /** The head branch of the pull request that merged the pushed commit ("" for none), as `gh api …/pulls` answers. */
-  pullRequestBranch?: string;
-  /** The id of that branch's last successful preview run ("" for none), as `gh run list` answers. */
-  previewRun?: string;
-}
-interface Call {
-  tool: string;
-  args: string[];
-  env: Record<string, string | undefined>;
-}
-interface JobRun {
-  steps: { name: string; status: "success" | "failure" | "skipped"; output: string }[];
-  failed: boolean;
-  stepSummary: string;
-  uses: { uses: string; with: Record<string, string>; file?: string }[];
-  calls: Call[];
-}
-
-const SECRETS: Record<string, string> = {
-  PULUMI_ACCESS_TOKEN: "pul-test-token",
-  PULUMI_CONFIG_PASSPHRASE: "test-passphrase",
-  TRAVELPERK_ACCESS_TOKEN: "tp-test-token",
-};
-const VARS: Record<string, string> = { PULUMI_BACKEND_URL: "s3://state-bucket/pulumi" };
-
-/** Node scripts standing in for npx (pulumi-travelperk), npm and gh; each call is logged as a JSON line. */
-function writeStubs(dir: string): void {
-  const stub = (name: string, body: string) => {
-    const file = path.join(dir, name);
-    fs.writeFileSync(
-      file,
-      `#!${process.execPath}
-const fs = require("fs");
-const args = process.argv.slice(2);
-const keys = ["PULUMI_BACKEND_URL", "PULUMI_ACCESS_TOKEN", "PULUMI_CONFIG_PASSPHRASE", "TRAVELPERK_ACCESS_TOKEN", "GH_TOKEN", "GH_REPO"];
-fs.appendFileSync(process.env.STUB_LOG, JSON.stringify({ tool: ${JSON.stringify(name)}, args, env: Object.fromEntries(keys.map((k) => [k, process.env[k]])) }) + "\\n");
-const scenario = JSON.parse(process.env.STUB_SCENARIO);
-${body}
-`,
-    );
-    fs.chmodSync(file, 0o755);
-  };
-  stub(
-    "npx",
-    `if (args[0] !== "pulumi-travelperk") process.exit(127);
-const at = args.indexOf("--summary");
-if (at >= 0 && scenario.markdown !== undefined) fs.writeFileSync(args[at + 1], scenario.markdown);
-const plan = args.indexOf("--save-plan");
-if (plan >= 0 && scenario.exit === 0) fs.writeFileSync(args[plan + 1], "{}\\n");
-process.stderr.write(scenario.stderr ?? "Previewing update (prod)\\n");
-if (scenario.exit !== 1) process.stdout.write(args.includes("--json") ? JSON.stringify(scenario.json) : scenario.markdown);
-process.exitCode = scenario.exit;`,
-  );
-  stub("npm", "");
-  stub(
-    "gh",
-    `if (args[0] === "issue" && args[1] === "list") process.stdout.write(JSON.stringify(scenario.issues ?? []));
-else if (args[0] === "issue" && args[1] === "create") process.stdout.write("https://github.com/acme/travel/issues/99\\n");
-else if (args[0] === "api" && args[1].endsWith("/pulls")) process.stdout.write((scenario.pullRequestBranch ?? "") + "\\n");
-else if (args[0] === "run" && args[1] === "list") process.stdout.write((scenario.previewRun ?? "") + "\\n");
-else if (args[0] === "run" && args[1] === "download") fs.writeFileSync("roster-plan.json", "{}\\n");`,
-  );
-}
-
-function runJob(file: File, scenario: Scenario): JobRun {
-  const wf = workflow(file);
-  const [job] = Object.values(wf.jobs);
-  const work = fs.mkdtempSync(path.join(os.tmpdir(), "tp-workflow-"));
-  const stubs = path.join(work, ".stubs");
-  fs.mkdirSync(stubs);
-  writeStubs(stubs);
-  const stubLog = path.join(work, ".stubs/calls.log");
-  const stepSummaryFile = path.join(work, ".step-summary.md");
-  fs.writeFileSync(stubLog, "");
-  fs.writeFileSync(stepSummaryFile, "");
-
-  const status = { failed: false };
-  const steps: Record<string, Value> = {};
-  const context: Record<string, Value> = {
-    github: {
-      token: "ghs_job_token",
-      repository: "acme/travel",
-      server_url: "https://github.com",
-      run_id: "4242",
-      sha: "abc123",
-      event_name: scenario.eventName,
-      event: { pull_request: { number: 7 } },
-    },
-    secrets: SECRETS,
-    vars: VARS,
-    inputs: scenario.inputs ?? {},
-    steps,
-  };
-  const envOf = (...maps: (Record<string, unknown> | undefined)[]) =>
-    Object.fromEntries(
-      maps.flatMap((m) => Object.entries(m ?? {})).map(([k, v]) => [k, interpolate(v, context, status)]),
-    );
-  const result: JobRun = { steps: [], failed: false, stepSummary: "", uses: [], calls: [] };
-
-  for (const [index, step] of job.steps.entries()) {
-    const name = step.name ?? step.uses ?? String(step.run).split("\n")[0];
-    const condition = step.if ?? "success()";
-    const withStatus = /\b(success|failure|always|cancelled)\(/.test(condition)
-      ? condition
-      : `success() && (${condition})`;
-    if (!evaluate(withStatus, context, status)) {
-      result.steps.push({ name, status: "skipped", output: "" });
-      continue;
-    }
-    if (step.uses !== undefined) {
-      const inputs = envOf(step.with);
-      const read = inputs.path || inputs["body-path"];
-      const file = read ? fs.readFileSync(path.join(work, read), "utf8") : undefined;
-      result.uses.push({ uses: step.uses, with: inputs, file });
-      result.steps.push({ name, status: "success", output: "" });
-      continue;
-    }
-    const outputFile = path.join(work, `.output-${String(index)}`);
-    fs.writeFileSync(outputFile, "");
-    const scriptFile = path.join(work, `.script-${String(index)}.sh`);
-    fs.writeFileSync(scriptFile, String(step.run));
-    const env: Record<string, string> = {
-      PATH: [stubs, path.dirname(process.execPath), "/usr/local/bin", "/usr/bin", "/bin"].join(path.delimiter),
-      HOME: work,
-      GITHUB_OUTPUT: outputFile,
-      GITHUB_STEP_SUMMARY: stepSummaryFile,
-      STUB_LOG: stubLog,
-      STUB_SCENARIO: JSON.stringify(scenario),
-      ...envOf(wf.env, job.env, step.env),
-    };
-    // `shell: bash` on a Linux runner: bash --noprofile --norc -eo pipefail {0}
-    const ran = spawnSync("bash", ["--noprofile", "--norc", "-eo", "pipefail", scriptFile], {
-      cwd: work,
-      env,
-      encoding: "utf8",
-    });
-    const ok = ran.status === 0;
-    if (!ok) status.failed = true;
-    const outputs: Record<string, string> = {};
-    for (const line of fs.readFileSync(outputFile, "utf8").split("\n")) {
-      const at = line.indexOf("=");
-      if (at > 0) outputs[line.slice(0, at)] = line.slice(at + 1);
-    }
-    if (step.id) steps[step.id] = { outputs, outcome: ok ? "success" : "failure" };
-    result.steps.push({ name, status: ok ? "success" : "failure", output: ran.stdout + ran.stderr });
-  }
-  result.failed = status.failed;
-  result.stepSummary = fs.readFileSync(stepSummaryFile, "utf8");
-  result.calls = fs
-    .readFileSync(stubLog, "utf8")
-    .split("\n")
-    .filter(Boolean)
-    .map((line) => JSON.parse(line) as Call);
-  fs.rmSync(work, { recursive: true, force: true });
-  return result;
-}
-
-const travelperkCalls = (run: JobRun) => run.calls.filter((c) => c.tool === "npx").map((c) => c.args);
-const ghCalls = (run: JobRun) => run.calls.filter((c) => c.tool === "gh").map((c) => c.args);
+/** Runs the first job of one of the example workflows under bash with the stubs. */
+const runJob = (file: File, scenario: Scenario): JobRun => runWorkflowJob(workflow(file), scenario);
 
 // ---------------------------------------------------------------------------------------------------
 
@@ -487,7 +144,7 @@ describe("schema", () => {
     ).toContain("/jobs/preview/runs-on");
     expect(
       broken((wf) => {
-        wf.jobs.preview.steps[2].uses = "actions/cache@v4"; // step 2 is `run: npm ci`
+        at(entry(wf.jobs, "preview").steps, 2).uses = "actions/cache@v4"; // step 2 is `run: npm ci`
       }),
     ).toContain("/jobs/preview/steps/2");
     expect(
@@ -504,7 +161,7 @@ describe("schema", () => {
       const wf = workflow(file);
       expect(text.split("${{").length).toBe(text.split("}}").length);
       const noop = { failed: false };
-      for (const [, expr] of text.matchAll(EXPRESSION)) expect(() => evaluate(expr, {}, noop)).not.toThrow();
+      for (const [, expr = ""] of text.matchAll(EXPRESSION)) expect(() => evaluate(expr, {}, noop)).not.toThrow();
       expect(wf.defaults?.run?.shell).toBe("bash");
       for (const step of allSteps(wf)) {
         if (step.if !== undefined) expect(() => evaluate(step.if!, {}, noop)).not.toThrow();
@@ -544,47 +201,15 @@ describe("TravelPerk steps call npx pulumi-travelperk with the CLI's own command
 
   const expected: Record<File, string[][]> = {
     "roster-preview.yml": [
-      [
-        "preview",
-        "--stack",
-        "prod",
-        "--refresh",
-        "--max-offboard",
-        "5%",
-        "--summary",
-        "summary.md",
-        "--save-plan",
-        "roster-plan.json",
-      ],
+      words("preview --stack prod --refresh --max-offboard 5% --summary summary.md --save-plan roster-plan.json"),
     ],
     "roster-apply.yml": [
-      [
-        "up",
-        "--stack",
-        "prod",
-        "--refresh",
-        "--max-offboard",
-        "$MAX_OFFBOARD",
-        "--summary",
-        "summary.md",
-        "--plan",
-        "$PLAN",
-      ],
+      words("up --stack prod --refresh --max-offboard $MAX_OFFBOARD --summary summary.md --plan $PLAN"),
       ["up", "--stack", "prod", "--max-offboard", "$MAX_OFFBOARD", "--summary", "summary.md"],
     ],
     "roster-drift.yml": [["export", "--update", "roster.yaml", "--stack", "prod"]],
     "roster-daily.yml": [
-      [
-        "up",
-        "--stack",
-        "prod",
-        "--max-offboard",
-        "$MAX_OFFBOARD",
-        "--allow-protected",
-        "$ALLOW_PROTECTED",
-        "--summary",
-        "summary.md",
-      ],
+      words("up --stack prod --max-offboard $MAX_OFFBOARD --allow-protected $ALLOW_PROTECTED --summary summary.md"),
       ["up", "--stack", "prod", "--max-offboard", "$MAX_OFFBOARD", "--summary", "summary.md"],
     ],
   };
@@ -632,7 +257,7 @@ describe("triggers and permissions", () => {
   test("daily: a daily schedule and by hand; reads contents; one group with the apply, never cancelled", () => {
     const wf = workflow("roster-daily.yml");
     expect(Object.keys(wf.on).sort()).toEqual(["schedule", "workflow_dispatch"]);
-    expect((wf.on.schedule as { cron: string }[])[0].cron).toMatch(/^\d+ \d+ \* \* \*$/);
+    expect(at(wf.on.schedule as { cron: string }[], 0).cron).toMatch(/^\d+ \d+ \* \* \*$/);
     expect(wf.permissions).toEqual({ contents: "read" });
     expect(wf.concurrency).toEqual(workflow("roster-apply.yml").concurrency);
   });
@@ -640,7 +265,7 @@ describe("triggers and permissions", () => {
   test("drift: daily schedule and by hand; pushes the drift branch, writes its pull request", () => {
     const wf = workflow("roster-drift.yml");
     expect(Object.keys(wf.on).sort()).toEqual(["schedule", "workflow_dispatch"]);
-    expect((wf.on.schedule as { cron: string }[])[0].cron).toMatch(/^\d+ \d+ \* \* \*$/);
+    expect(at(wf.on.schedule as { cron: string }[], 0).cron).toMatch(/^\d+ \d+ \* \* \*$/);
     expect(wf.permissions).toEqual({ contents: "write", "pull-requests": "write" });
     const pr = allSteps(wf).find((s) => s.uses?.startsWith("peter-evans/create-pull-request@"));
     expect(pr?.uses).toBe("peter-evans/create-pull-request@v7");
@@ -653,24 +278,26 @@ describe("triggers and permissions", () => {
 describe("the steps, run under bash with stubs", () => {
   const summary = (title: string) =>
     `## ${title}: 1 added, 0 changed, 0 offboarded\n\n### Added (1)\n\n- **new@example.com**\n`;
+  /** The job failed, its summary is the CLI's Markdown, and the failing step says why. */
+  const expectFailedWithSummary = (run: JobRun, markdown: string, message: string) => {
+    expect(run.failed).toBe(true);
+    expect(run.stepSummary).toBe(markdown);
+    expect(run.steps.find((s) => s.status === "failure")?.output).toContain(message);
+  };
+  /** The apply job on a push whose merged pull request ("hr/x") has a successful preview (run 9). */
+  const applyOnPush = (exit: number, markdown: string) =>
+    runJob("roster-apply.yml", { eventName: "push", exit, markdown, pullRequestBranch: "hr/x", previewRun: "9" });
+  /** The apply job started by hand with these inputs; the CLI succeeds. */
+  const applyByHand = (inputs: Record<string, string>) =>
+    runJob("roster-apply.yml", { eventName: "workflow_dispatch", inputs, exit: 0, markdown: summary("applied") });
 
   test("preview, no guard trip: comment and job summary, job passes; secrets reach the command", () => {
     const run = runJob("roster-preview.yml", { eventName: "pull_request", exit: 0, markdown: summary("preview") });
     expect(run.failed).toBe(false);
     expect(travelperkCalls(run)).toEqual([
-      [
-        "pulumi-travelperk",
-        "preview",
-        "--stack",
-        "prod",
-        "--refresh",
-        "--max-offboard",
-        "5%",
-        "--summary",
-        "summary.md",
-        "--save-plan",
-        "roster-plan.json",
-      ],
+      words(
+        "pulumi-travelperk preview --stack prod --refresh --max-offboard 5% --summary summary.md --save-plan roster-plan.json",
+      ),
     ]);
     // The reviewed plan is uploaded for the apply after the merge.
     expect(run.uses.find((u) => u.uses.startsWith("actions/upload-artifact@"))?.with).toMatchObject({
@@ -743,19 +370,9 @@ describe("the steps, run under bash with stubs", () => {
       ["run", "download", "777", "--name", "roster-plan", "--dir", "."],
     ]);
     expect(travelperkCalls(run)).toEqual([
-      [
-        "pulumi-travelperk",
-        "up",
-        "--stack",
-        "prod",
-        "--refresh",
-        "--max-offboard",
-        "5%",
-        "--summary",
-        "summary.md",
-        "--plan",
-        "roster-plan.json",
-      ],
+      words(
+        "pulumi-travelperk up --stack prod --refresh --max-offboard 5% --summary summary.md --plan roster-plan.json",
+      ),
     ]);
     expect(run.stepSummary).toBe(summary("applied"));
   });
@@ -771,25 +388,12 @@ describe("the steps, run under bash with stubs", () => {
 
   test("apply on push, the reviewed plan stale (exit 3): the job fails with the summary, nothing applied", () => {
     const markdown = "## TravelPerk roster NOT applied: 0 added, 1 changed, 0 offboarded\n\n> **Plan mismatch:** …\n";
-    const run = runJob("roster-apply.yml", {
-      eventName: "push",
-      exit: 3,
-      markdown,
-      pullRequestBranch: "hr/x",
-      previewRun: "9",
-    });
-    expect(run.failed).toBe(true);
-    expect(run.stepSummary).toBe(markdown);
-    expect(run.steps.find((s) => s.status === "failure")?.output).toContain("reviewed plan is stale");
+    const run = applyOnPush(3, markdown);
+    expectFailedWithSummary(run, markdown, "reviewed plan is stale");
   });
 
   test("apply by hand: no plan to download, up with the given limit", () => {
-    const run = runJob("roster-apply.yml", {
-      eventName: "workflow_dispatch",
-      inputs: { "max-offboard": "20%" },
-      exit: 0,
-      markdown: summary("applied"),
-    });
+    const run = applyByHand({ "max-offboard": "20%" });
     expect(ghCalls(run)).toEqual([]);
     expect(travelperkCalls(run)).toEqual([
       ["pulumi-travelperk", "up", "--stack", "prod", "--max-offboard", "20%", "--summary", "summary.md"],
@@ -797,27 +401,14 @@ describe("the steps, run under bash with stubs", () => {
   });
 
   test("apply by hand with a higher limit passes it to --max-offboard", () => {
-    const run = runJob("roster-apply.yml", {
-      eventName: "workflow_dispatch",
-      inputs: { "max-offboard": "20%" },
-      exit: 0,
-      markdown: summary("applied"),
-    });
+    const run = applyByHand({ "max-offboard": "20%" });
     expect(travelperkCalls(run)[0]).toEqual(expect.arrayContaining(["--max-offboard", "20%"]));
   });
 
   test("apply, guard tripped (exit 3): the job fails with the summary", () => {
     const markdown = "## TravelPerk roster NOT applied: 0 added, 0 changed, 9 offboarded\n";
-    const run = runJob("roster-apply.yml", {
-      eventName: "push",
-      exit: 3,
-      markdown,
-      pullRequestBranch: "hr/x",
-      previewRun: "9",
-    });
-    expect(run.failed).toBe(true);
-    expect(run.stepSummary).toBe(markdown);
-    expect(run.steps.find((s) => s.status === "failure")?.output).toContain("offboarding guard tripped");
+    const run = applyOnPush(3, markdown);
+    expectFailedWithSummary(run, markdown, "offboarding guard tripped");
   });
 
   test("daily on schedule: up with the 5% guard and no protected allowance, summary in the job summary", () => {
@@ -837,18 +428,9 @@ describe("the steps, run under bash with stubs", () => {
       markdown: summary("applied"),
     });
     expect(travelperkCalls(run)).toEqual([
-      [
-        "pulumi-travelperk",
-        "up",
-        "--stack",
-        "prod",
-        "--max-offboard",
-        "2",
-        "--allow-protected",
-        "dora@example.com",
-        "--summary",
-        "summary.md",
-      ],
+      words(
+        "pulumi-travelperk up --stack prod --max-offboard 2 --allow-protected dora@example.com --summary summary.md",
+      ),
     ]);
   });
 
@@ -856,9 +438,7 @@ describe("the steps, run under bash with stubs", () => {
     const markdown =
       "## TravelPerk roster NOT applied: 0 added, 0 changed, 1 offboarded (1 end date passed)\n\n> **Protected person:** dora@example.com would be deactivated\n";
     const run = runJob("roster-daily.yml", { eventName: "schedule", exit: 3, markdown });
-    expect(run.failed).toBe(true);
-    expect(run.stepSummary).toBe(markdown);
-    expect(run.steps.find((s) => s.status === "failure")?.output).toContain("Roster guard tripped");
+    expectFailedWithSummary(run, markdown, "Roster guard tripped");
   });
 
   describe("drift", () => {
