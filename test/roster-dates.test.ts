@@ -65,9 +65,9 @@ describe("the calendar", () => {
     ]);
     // The first working day is current, the day after the last is ended.
     const onStart = rosterCalendar(parseRoster(roster, "roster.yaml"), { today: "2026-03-10" });
-    expect(onStart.people[1].tenure).toBe("current");
+    expect(onStart.people.at(1)?.tenure).toBe("current");
     const afterEnd = rosterCalendar(parseRoster(roster, "roster.yaml"), { today: "2026-03-17" });
-    expect(afterEnd.people[3].tenure).toBe("ended");
+    expect(afterEnd.people.at(3)?.tenure).toBe("ended");
     expect(rosterCalendar(parseRoster(roster, "roster.yaml")).today).toBe(todayIn("Europe/Madrid"));
     expect(rosterCalendar(parseRoster("people: []\n", "r.yaml")).timeZone).toBe("UTC");
   });
@@ -155,7 +155,8 @@ const same = (email: string, a: Account): PlannedStep => ({
   diffs: [],
 });
 const update = (email: string, from: Account, to: Account): PlannedStep => {
-  const [a, b] = [state(email, from), state(email, to)] as Record<string, unknown>[];
+  const a: Record<string, unknown> = state(email, from);
+  const b: Record<string, unknown> = state(email, to);
   return {
     ...same(email, from),
     op: "update",
@@ -230,7 +231,8 @@ describe("the guard", () => {
   });
 
   test("admin floor: counted from same steps too; 0 remaining trips; a plan touching no admin never does", () => {
-    const admins = [same("x@example.com", { role: "company_admin" }), same("y@example.com", { role: "company_admin" })];
+    const secondAdmin = same("y@example.com", { role: "company_admin" });
+    const admins = [same("x@example.com", { role: "company_admin" }), secondAdmin];
     const both = [
       update("x@example.com", { role: "company_admin" }, { role: "traveler" }),
       remove("y@example.com", { role: "company_admin" }),
@@ -246,7 +248,7 @@ describe("the guard", () => {
     expect(tripped.reasons).toEqual([
       "2 company_admins would be demoted or offboarded (x@example.com, y@example.com); 0 would remain, fewer than --min-admins 1",
     ]);
-    const one = [update("x@example.com", { role: "company_admin" }, { role: "traveler" }), admins[1]];
+    const one = [update("x@example.com", { role: "company_admin" }, { role: "traveler" }), secondAdmin];
     expect(guardOf(one, undefined).guard.tripped).toBe(false);
     expect(guardOf(one, undefined, { minAdmins: 2 }).guard.reasons).toEqual([
       expect.stringContaining("1 would remain, fewer than --min-admins 2"),
@@ -418,8 +420,8 @@ describe("summarize --roster, in-process", () => {
     expect(plain.code).toBe(0);
     const { summary, guard } = parsed(plain.stdout);
     expect(summary.starting).toBeUndefined();
-    expect(summary.offboarded[0].reason).toBeUndefined();
-    expect(summary.offboarded[0].protected).toBeUndefined();
+    expect(summary.offboarded.at(0)?.reason).toBeUndefined();
+    expect(summary.offboarded.at(0)?.protected).toBeUndefined();
     expect(guard).toMatchObject({ tripped: false, protectedChanges: [], admins: { before: 1, remaining: 1 } });
     expect((await run(["--min-admins", "x"])).code).toBe(2);
     expect((await run(["--today", "17/03/2026"])).code).toBe(2);
