@@ -4,7 +4,8 @@
  */
 import { Reply, Req, Route, fail, json, objectBody, page } from "./reply";
 import { ScimContext, toLiveRestUser } from "./scim-users";
-import { CostCenter, Store } from "./store";
+import type { CostCenter } from "./records";
+import type { Store } from "./store";
 
 /** Cost-centre member ids are numbers on the live surface (ids that are not numeric stay strings). */
 const asNumber = (id: string): number | string => (/^\d+$/.test(id) ? Number(id) : id);

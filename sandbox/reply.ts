@@ -17,6 +17,22 @@ export interface Route {
   pattern: string;
   handler: (req: Req, params: Record<string, string>) => Reply;
 }
+
+/** The parameter names of a route pattern: "/groups/:gid/members/:uid" gives "gid" | "uid". */
+export type ParamsOf<P extends string> = P extends `${string}:${infer Name}/${infer Rest}`
+  ? Name | ParamsOf<`/${Rest}`>
+  : P extends `${string}:${infer Name}`
+    ? Name
+    : never;
+
+/** A route whose handler sees exactly the parameters its pattern names (`dispatch` fills each of them). */
+export function route<P extends string>(
+  method: string,
+  pattern: P,
+  handler: (req: Req, params: Record<ParamsOf<P>, string>) => Reply,
+): Route {
+  return { method, pattern, handler };
+}
 type Fail = (status: number, message: string) => Reply;
 
 export const json = (status: number, body?: unknown, headers?: Record<string, string>): Reply => ({
@@ -28,12 +44,11 @@ export const fail = (status: number, error: string, extra: object = {}): Reply =
 
 /** Matches a pattern such as "/users/:id" against a path; undefined when it does not match. */
 function match(pattern: string, path: string): Record<string, string> | undefined {
-  const names: string[] = [];
-  const m = new RegExp(`^${pattern.replace(/:(\w+)/g, (_, name: string) => (names.push(name), "([^/]+)"))}$`).exec(
-    path,
-  );
+  const m = new RegExp(`^${pattern.replace(/:(\w+)/g, "(?<$1>[^/]+)")}$`).exec(path); // one named group a parameter
   try {
-    return m ? Object.fromEntries(names.map((name, i) => [name, decodeURIComponent(m[i + 1])])) : undefined;
+    return m
+      ? Object.fromEntries(Object.entries(m.groups ?? {}).map(([name, value]) => [name, decodeURIComponent(value)]))
+      : undefined;
   } catch {
     return undefined;
   }

@@ -1,5 +1,7 @@
 /** The REST API under /api/v2: users, travel policies, groups and memberships, as the contract describes them. */
-import { SandboxUser, Store, newUser, validateUserBody } from "./store";
+import type { SandboxUser } from "./records";
+import type { Store } from "./store";
+import { newUser, validateUserBody } from "./user-body";
 import { Reply, Req, Route, fail, json, objectBody, pagedReply } from "./reply";
 
 const invalid = (fields: Record<string, string>) => fail(400, "invalid request", { fields });

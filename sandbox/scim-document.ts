@@ -4,7 +4,7 @@
  * refused), RFC 7644 §3.5.2 PATCH applied to a copy (so a bad operation changes nothing), and the
  * `attributes` / `excludedAttributes` projection of answers.
  */
-import { Json, getCi, isObject, keyCi, parseFilter, splitUrn, unset, type Predicate } from "./scim-filter";
+import { Json, getCi, isObject, keyCi, parseFilter, prune, splitUrn, unset, type Predicate } from "./scim-filter";
 import { AttrDef, ResourceSchema, SchemaDef, ScimInvalid, TRAVELPERK_SCHEMA, URN, findAttr } from "./scim-schemas";
 
 const copy = <T>(v: T): T => structuredClone(v);
@@ -353,21 +353,6 @@ function applyOne(doc: Json, operation: Operation, rs: ResourceSchema): void {
     // RFC 7644 §3.5.2.1/3: sub-attributes not in the value are left as they are.
     container[key] = { ...(isObject(current) ? current : {}), ...v };
   } else container[key] = v;
-}
-
-/** Drops null and undefined values, empty objects and empty arrays: unassigned attributes are absent. */
-export function prune(v: unknown): unknown {
-  if (Array.isArray(v)) {
-    const items = v.map(prune).filter((x) => x !== undefined);
-    return items.length ? items : undefined;
-  }
-  if (isObject(v)) {
-    const entries = Object.entries(v)
-      .map(([k, x]) => [k, prune(x)] as const)
-      .filter(([, x]) => x !== undefined);
-    return entries.length ? Object.fromEntries(entries) : undefined;
-  }
-  return v === null ? undefined : v;
 }
 
 /** The document after the operations, applied in order to a copy: the caller commits it or nothing. */

@@ -2,7 +2,8 @@
  * SCIM filters (RFC 7644 §3.4.2.2) over JSON resources: `eq ne co sw ew gt ge lt le pr`, `and`, `or`,
  * `not (...)`, parentheses and value paths (`emails[type eq "work"]`). Attribute names are
  * case-insensitive; string comparison follows each attribute's `caseExact`. Also the attribute lookup
- * (`valuesAt`) that the filters, the PATCH paths and the attribute projection share.
+ * (`valuesAt`) that the filters, the PATCH paths and the attribute projection share, and the small JSON
+ * helpers (`isObject`, `unset`, `prune`) every SCIM module uses.
  */
 import { ScimInvalid, URN } from "./scim-schemas";
 
@@ -30,6 +31,21 @@ export const getCi = (obj: Json, name: string): unknown => {
   const key = keyCi(obj, name);
   return key === undefined ? undefined : obj[key];
 };
+
+/** Drops null and undefined values, empty objects and empty arrays: unassigned attributes are absent. */
+export function prune(v: unknown): unknown {
+  if (Array.isArray(v)) {
+    const items = v.map(prune).filter((x) => x !== undefined);
+    return items.length ? items : undefined;
+  }
+  if (isObject(v)) {
+    const entries = Object.entries(v)
+      .map(([k, x]) => [k, prune(x)] as const)
+      .filter(([, x]) => x !== undefined);
+    return entries.length ? Object.fromEntries(entries) : undefined;
+  }
+  return v === null ? undefined : v;
+}
 
 /** Splits "urn:...:User:manager.value" into the schema URN and "manager.value"; no URN for a plain path. */
 export function splitUrn(path: string): { urn?: string; rest: string } {

@@ -1,13 +1,15 @@
 /**
- * Users between the store (canonical, REST-contract fields) and SCIM documents, through one table
- * (MAPPINGS): each canonical field, the SCIM attribute it is, and the conversion both ways. SCIM
- * attributes with no canonical field are kept in `SandboxUser.scim` and merged back on read; role and
- * nationality have no SCIM attribute at all and keep their values through every SCIM write.
+ * Users between the store (canonical, REST-contract fields) and SCIM documents, through the user field
+ * table (user-fields.ts, SCIM_MAPPINGS): each canonical field, the SCIM attribute it is, and the
+ * conversion both ways. SCIM attributes with no canonical field are kept in `SandboxUser.scim` and
+ * merged back on read; role and nationality have no SCIM attribute at all and keep their values
+ * through every SCIM write. Also the live REST shape of a user, derived from the SCIM view.
  */
-import { Json, isObject, unset } from "./scim-filter";
+import { Json, isObject, prune, unset } from "./scim-filter";
 import { ResourceSchema, ScimInvalid, URN, userResource } from "./scim-schemas";
-import { prune } from "./scim-document";
-import { EMAIL, Meta, Named, SandboxUser, Store, validDate } from "./store";
+import type { Meta, SandboxUser } from "./records";
+import type { Store } from "./store";
+import { SCIM_MAPPINGS, type ScimLocation } from "./user-fields";
 
 /** What renders and reads depend on besides the user: the store, the mode and the knobs of the moment. */
 export interface ScimContext {
@@ -37,196 +39,9 @@ export function metaOf(c: ScimContext, resourceType: string, path: string, m: Me
   };
 }
 
-/**
- * Where a field lives in a SCIM document: an attribute (of the core schema, or of the extension `ext`),
- * maybe a sub-attribute, or the `value` of the element of a multi-valued attribute that `pick` selects.
- */
-interface Location {
-  ext?: string;
-  attr: string;
-  sub?: string;
-  pick?: { test: (e: Json) => boolean; template: Json };
-}
-
-interface Mapping {
-  field: keyof SandboxUser;
-  at: Location;
-  /** Part of the TravelPerk extension: mapped only when travel fields are on. */
-  travel?: boolean;
-  /** The primary e-mail mirrors userName: read only to notice a PATCH that changed it alone. */
-  mirror?: boolean;
-  /** The SCIM value of the field (undefined: absent); `stored` is what the bag holds there. */
-  toScim: (u: SandboxUser, c: ScimContext, stored: unknown) => unknown;
-  /** The field's value for a SCIM value that is present (not null); throws ScimInvalid when it is not acceptable. */
-  fromScim: (v: unknown, c: ScimContext, selfId: string | undefined) => unknown;
-  /** The field's value when a full write leaves the attribute out (default null). */
-  absent?: (current: SandboxUser | undefined) => unknown;
-  /** What the bag keeps of the sent value (default nothing): a language tag's region, say. */
-  residue?: (sent: unknown) => unknown;
-}
-
-const str = (where: string) => (v: unknown) => {
-  if (typeof v !== "string") throw new ScimInvalid(`${where} must be a string`);
-  return v;
-};
-const textOrNull = (where: string) => (v: unknown) => (str(where)(v).trim() === "" ? null : v);
-const isWork = (e: Json) => typeof e.type === "string" && e.type.toLowerCase() === "work";
-const displayNameOf = (u: SandboxUser): string =>
-  (typeof u.scim?.displayName === "string" && u.scim.displayName) ||
-  [u.first_name, u.last_name].filter(Boolean).join(" ") ||
-  u.email;
-
-/** The mapping table canonical <-> SCIM; the order is the order fields are read and written. */
-export const MAPPINGS: Mapping[] = [
-  {
-    field: "email",
-    at: { attr: "userName" },
-    toScim: (u) => u.email,
-    fromScim: (v) => {
-      if (typeof v !== "string" || !EMAIL.test(v)) throw new ScimInvalid("userName must be an e-mail address");
-      return v;
-    },
-  },
-  {
-    field: "email",
-    mirror: true,
-    at: { attr: "emails", pick: { test: (e) => e.primary === true, template: { type: "work", primary: true } } },
-    toScim: (u) => u.email,
-    fromScim: (v) => {
-      if (typeof v !== "string" || !EMAIL.test(v))
-        throw new ScimInvalid("the primary e-mail must be an e-mail address");
-      return v;
-    },
-  },
-  {
-    field: "first_name",
-    at: { attr: "name", sub: "givenName" },
-    toScim: (u) => u.first_name,
-    fromScim: str("name.givenName"),
-  },
-  {
-    field: "last_name",
-    at: { attr: "name", sub: "familyName" },
-    toScim: (u) => u.last_name,
-    fromScim: str("name.familyName"),
-  },
-  {
-    field: "language",
-    at: { attr: "preferredLanguage" },
-    // "en-US" is stored as "en"; the full tag stays in the bag and is shown while the language is the same.
-    toScim: (u, _, stored) =>
-      u.language && typeof stored === "string" && stored.slice(0, 2).toLowerCase() === u.language ? stored : u.language,
-    fromScim: (v) => {
-      const m = typeof v === "string" ? /^([a-z]{2})(?:[-_][a-z0-9]{1,8})*$/i.exec(v) : null;
-      if (!m) throw new ScimInvalid("preferredLanguage must be a language tag such as en or en-US");
-      return m[1].toLowerCase();
-    },
-    residue: (v) => (typeof v === "string" && v.length > 2 ? v : undefined),
-  },
-  {
-    field: "is_active",
-    at: { attr: "active" },
-    toScim: (u) => u.is_active ?? true,
-    fromScim: (v) => v,
-    absent: () => true,
-  },
-  {
-    field: "phone_number",
-    at: { attr: "phoneNumbers", pick: { test: isWork, template: { type: "work" } } },
-    toScim: (u) => u.phone_number,
-    fromScim: (v) => {
-      const phone = str('phoneNumbers[type eq "work"].value')(v).replace(/[\s().-]/g, "");
-      if (phone === "") return null;
-      if (!/^\+[1-9]\d{1,14}$/.test(phone))
-        throw new ScimInvalid('phoneNumbers[type eq "work"].value must be an E.164 number, e.g. +34600000000');
-      return phone;
-    },
-  },
-  {
-    field: "cost_center",
-    at: { ext: URN.enterprise, attr: "costCenter" },
-    toScim: (u) => u.cost_center,
-    fromScim: textOrNull(`${URN.enterprise}:costCenter`),
-  },
-  {
-    field: "manager_id",
-    at: { ext: URN.enterprise, attr: "manager" },
-    toScim: (u, c) => {
-      if (!u.manager_id) return undefined;
-      const manager = c.store.getUser(u.manager_id);
-      return {
-        value: u.manager_id,
-        $ref: `${c.base}/Users/${u.manager_id}`,
-        ...(manager && { displayName: displayNameOf(manager) }),
-      };
-    },
-    fromScim: (v, c, selfId) => {
-      const id = isObject(v) ? v.value : v;
-      if (id === undefined || id === null || id === "") return null;
-      if (typeof id !== "string") throw new ScimInvalid("manager.value must be a user id (a string)");
-      if (id === selfId) throw new ScimInvalid("a user cannot be their own manager");
-      if (!c.store.getUser(id)) throw new ScimInvalid(`manager.value: no user ${id}`);
-      return id;
-    },
-  },
-  {
-    field: "gender",
-    travel: true,
-    at: { ext: URN.travelperk, attr: "gender" },
-    toScim: (u) => (u.gender === "male" ? "M" : u.gender === "female" ? "F" : undefined),
-    fromScim: (v) => {
-      if (v !== "M" && v !== "F") throw new ScimInvalid(`${URN.travelperk}:gender must be M or F`);
-      return v === "M" ? "male" : "female";
-    },
-    absent: (current) => (current?.gender === "other" ? "other" : null), // "other" cannot be shown, so is never unset
-  },
-  {
-    field: "date_of_birth",
-    travel: true,
-    at: { ext: URN.travelperk, attr: "dateOfBirth" },
-    toScim: (u) => u.date_of_birth,
-    fromScim: (v, c) => {
-      const reason = validDate(v, c.store);
-      if (reason) throw new ScimInvalid(`${URN.travelperk}:dateOfBirth ${reason}`);
-      return v;
-    },
-  },
-  {
-    field: "travel_policy",
-    travel: true,
-    at: { ext: URN.travelperk, attr: "travelPolicy" },
-    toScim: (u, c) =>
-      u.travel_policy ? (c.store.getPolicy(u.travel_policy.id)?.name ?? u.travel_policy.name) : undefined,
-    fromScim: (v, c): Named | null => {
-      const name = str(`${URN.travelperk}:travelPolicy`)(v).trim();
-      if (name === "") return null;
-      const policy = c.store.listPolicies().find((p) => p.name.toLowerCase() === name.toLowerCase());
-      if (!policy) throw new ScimInvalid(`${URN.travelperk}:travelPolicy: no travel policy named "${name}"`);
-      return policy;
-    },
-  },
-  {
-    field: "invoicing_profiles",
-    travel: true,
-    at: { ext: URN.travelperk, attr: "invoiceProfiles" },
-    toScim: (u) => (u.invoicing_profiles?.length ? u.invoicing_profiles.map((p) => ({ value: p.id })) : undefined),
-    fromScim: (v, c) => {
-      const profiles = c.store.listProfiles();
-      return (v as Json[]).map((p) => {
-        const name = str(`${URN.travelperk}:invoiceProfiles.value`)(p.value);
-        if (!profiles.length) return { id: name }; // no profile list to check against (contract mode)
-        const found = profiles.find((q) => q.name.toLowerCase() === name.toLowerCase());
-        if (!found) throw new ScimInvalid(`${URN.travelperk}:invoiceProfiles: no invoice profile named "${name}"`);
-        return { id: found.name };
-      });
-    },
-    absent: () => [],
-  },
-];
-
 // ---- reading and writing a location in a document ----
 
-function containerOf(doc: Json, at: Location, create: boolean): Json | undefined {
+function containerOf(doc: Json, at: ScimLocation, create: boolean): Json | undefined {
   if (!at.ext) return doc;
   const ext = doc[at.ext];
   if (isObject(ext)) return ext;
@@ -235,7 +50,7 @@ function containerOf(doc: Json, at: Location, create: boolean): Json | undefined
 }
 
 /** The value at the location, removed from the document (a picked element keeps its other sub-attributes). */
-function take(doc: Json, at: Location): unknown {
+function take(doc: Json, at: ScimLocation): unknown {
   const holder = containerOf(doc, at, false);
   if (!holder) return undefined;
   const v = holder[at.attr];
@@ -258,14 +73,14 @@ function take(doc: Json, at: Location): unknown {
 }
 
 /** What the bag holds at the location (for `toScim`'s `stored`). */
-function peek(doc: Json, at: Location): unknown {
+function peek(doc: Json, at: ScimLocation): unknown {
   const holder = containerOf(doc, at, false);
   const v = holder?.[at.attr];
   if (at.pick) return undefined;
   return at.sub === undefined ? v : isObject(v) ? v[at.sub] : undefined;
 }
 
-function put(doc: Json, at: Location, value: unknown): void {
+function put(doc: Json, at: ScimLocation, value: unknown): void {
   const holder = containerOf(doc, at, true) ?? doc;
   const pick = at.pick;
   if (pick) {
@@ -294,7 +109,7 @@ export function membershipIndex(c: Pick<ScimContext, "store" | "base">): Map<str
   return index;
 }
 
-const enabled = (c: ScimContext) => MAPPINGS.filter((m) => !m.travel || c.travelFields);
+const enabled = (c: ScimContext) => SCIM_MAPPINGS.filter((m) => !m.travel || c.travelFields);
 const extensions = (c: ScimContext) => c.resource.extensions.map((s) => s.id);
 
 // ---- store -> SCIM ----

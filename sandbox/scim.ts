@@ -28,7 +28,9 @@ import {
   userResource,
 } from "./scim-schemas";
 import { ScimContext, etagOf, membershipIndex, metaOf, toScimUser, userFromDoc } from "./scim-users";
-import { Meta, Named, SandboxUser, Store, newUser } from "./store";
+import type { Meta, Named, SandboxUser } from "./records";
+import type { Store } from "./store";
+import { newUser } from "./user-body";
 
 export type ScimPatchMode = "full" | "no-content" | "refused";
 
