@@ -5,6 +5,7 @@
  */
 import type { User, UserFields } from "../client/users";
 import type { Named } from "../names";
+import { copyField } from "./copy-field";
 import { personKey } from "./people";
 import { PERSON_USER_FIELDS, type Person, type PersonUserField } from "./schema";
 
@@ -64,16 +65,6 @@ type HeldFields = Partial<Pick<UserFields, ExportedUserField>>;
 /** The same user fields as read: each may be null. */
 type ReadFields = { [F in ExportedUserField]: UserFields[F] | null };
 
-/** Copies one field the user holds. */
-function copyHeld<F extends ExportedUserField>(
-  to: Partial<Pick<UserFields, F>>,
-  from: Pick<ReadFields, F>,
-  field: F,
-): void {
-  const value = from[field];
-  if (present(value)) to[field] = value;
-}
-
 /**
  * The organisation from what was read: each user with the entry `export` writes for them (names for
  * ids where unambiguous, the manager by e-mail when they are active, empty fields left out).
@@ -96,7 +87,7 @@ export function organisationOf(read: {
   const emailById = new Map(users.filter((u) => u.isActive !== false).map((u) => [u.id, u.email]));
   const people = users.map((user): OrganisationPerson => {
     const held: HeldFields = {};
-    for (const field of EXPORTED_USER_FIELDS) copyHeld(held, user, field);
+    for (const field of EXPORTED_USER_FIELDS) copyField<ReadFields, ExportedUserField>(held, user, field, present);
     const entry: ExportedPerson = { key: personKey(user), email: user.email, ...held };
     if (user.travelPolicyId) entry.travelPolicy = policyRef(user.travelPolicyId);
     const groupIds = groupIdsOf.get(user.id) ?? [];

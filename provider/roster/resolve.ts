@@ -6,6 +6,7 @@
  */
 import { findByIdOrName, knownNames, type Named } from "../names";
 import { RosterError, dateProblems, problemAt, type ParsedRoster } from "./load";
+import { copyField } from "./copy-field";
 import { isPersonNamed, personKey } from "./people";
 import {
   PERSON_USER_FIELDS,
@@ -132,20 +133,13 @@ function duplicatePeople({ roster, where }: ParsedRoster, problem: Problem): voi
   });
 }
 
-/** Copies one user field the person declares. */
-function copyDeclared<F extends PersonUserField>(
-  to: Partial<Pick<Person, F>>,
-  person: Pick<Person, F>,
-  field: F,
-): void {
-  const value = person[field];
-  if (value !== undefined) to[field] = value;
-}
+/** Whether a person declares a value (a declared empty list clears the field, so it counts). */
+const declared = <T>(value: T): value is NonNullable<T> => value !== undefined;
 
 /** The user fields a person declares, then the defaults' role and language where the person has none. */
 function userFields(person: Person, defaults: RosterDefaults): PersonUserFields {
   const fields: PersonUserFields = { email: person.email, firstName: person.firstName, lastName: person.lastName };
-  for (const field of PERSON_USER_FIELDS) copyDeclared(fields, person, field);
+  for (const field of PERSON_USER_FIELDS) copyField<Person, PersonUserField>(fields, person, field, declared);
   if (fields.role === undefined && defaults.role) fields.role = defaults.role;
   if (fields.language === undefined && defaults.language) fields.language = defaults.language;
   return fields;
