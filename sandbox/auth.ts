@@ -7,7 +7,7 @@
 import type { Credential } from "./http";
 import type { OAuth } from "./oauth";
 import { Reply, fail, json } from "./reply";
-import { scimError } from "./scim";
+import { scimError } from "./scim-reply";
 
 export class Authenticator {
   constructor(private readonly credentials: { apiKey: string; scimToken: string; oauth: OAuth; live: boolean }) {}

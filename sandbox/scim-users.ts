@@ -6,7 +6,8 @@
  * through every SCIM write. Also the live REST shape of a user, derived from the SCIM view.
  */
 import { Json, isObject, prune, unset } from "./scim-filter";
-import { ResourceSchema, ScimInvalid, URN, userResource } from "./scim-schemas";
+import { userResource } from "./scim-schema-defs";
+import { ResourceSchema, ScimInvalid, URN } from "./scim-schemas";
 import type { Meta, SandboxUser } from "./records";
 import type { Store } from "./store";
 import { SCIM_MAPPINGS, type ScimLocation } from "./user-fields";
