@@ -1,4 +1,10 @@
-/** The suites that need the real Pulumi CLI or the packed package; every other suite is a unit suite. */
+/**
+ * Which suites `npm run test:unit` (the inner loop, jest.unit.config.js) leaves to `npm test`: every
+ * suite not listed here is a unit suite, needing neither the Pulumi CLI nor a build. The README's
+ * "Tests" section names the same lists; test/docs.test.ts checks that they agree.
+ */
+
+/** The suites that need the real Pulumi CLI or the packed package (the global setup packs and installs it). */
 module.exports.CLI_SUITES = [
   "e2e",
   "e2e-credentials",
@@ -19,4 +25,17 @@ module.exports.CLI_SUITES = [
   "roster-plan",
   "serialization",
   "upgrade",
+];
+
+/** The suites that need `npm run build`'s dist/ or build something themselves (npm pack, TypeDoc). */
+module.exports.BUILD_SUITES = ["docs", "package", "sandbox-oauth"];
+
+/** The suites that time real-time rate and pace simulations: tens of seconds each, sensitive to a busy machine. */
+module.exports.TIMING_SUITES = ["pace-sim", "rate-limits"];
+
+/** Everything the inner loop leaves out. */
+module.exports.NOT_UNIT_SUITES = [
+  ...module.exports.CLI_SUITES,
+  ...module.exports.BUILD_SUITES,
+  ...module.exports.TIMING_SUITES,
 ];

@@ -14,7 +14,7 @@ import * as os from "os";
 import * as path from "path";
 import { startSandbox, type LoggedRequest, type SandboxServer } from "../sandbox/server";
 import { postgresBackend, type PostgresBackend } from "./helpers/postgres";
-import { RosterProject, type Run } from "./helpers/roster-project";
+import { generatedRoster, RosterProject, type Run } from "./helpers/roster-project";
 import { writes } from "./helpers/sandbox";
 
 jest.setTimeout(300_000);
@@ -37,26 +37,6 @@ afterAll(async () => {
   await (pg as PostgresBackend | undefined)?.close();
 });
 
-const GROUPS = ["Engineering", "Sales", "Marketing", "Operations"];
-const POLICIES = ["Standard", "Executive", "Sales Team"];
-
-/** `n` people with the given e-mail prefix, in teams of 10 under the first of each. */
-function roster(prefix: string, n: number): string {
-  const lines = ["people:"];
-  for (let i = 0; i < n; i++) {
-    lines.push(
-      `  - email: ${prefix}${i}@example.com`,
-      `    firstName: Person`,
-      `    lastName: "${prefix} ${i}"`,
-      `    costCenter: CC-${i % 7}`,
-      `    travelPolicy: ${POLICIES[i % POLICIES.length]}`,
-      `    groups: [${GROUPS[i % GROUPS.length]}]`,
-    );
-    if (i % 10 !== 0) lines.push(`    manager: ${prefix}${i - (i % 10)}@example.com`);
-  }
-  return `${lines.join("\n")}\n`;
-}
-
 function keep(run: Run): Run {
   printed.push(run.stdout, run.stderr);
   return run;
@@ -67,7 +47,7 @@ const pulumi = async (args: string[], cwd: string): Promise<Run> => keep(await p
 /** A project with stack `dev` (on PostgreSQL) and a roster of `n` people. */
 async function project(prefix: string, n: number, config: Record<string, string> = {}): Promise<string> {
   const dir = await projects.create(prefix, "dev", config);
-  fs.writeFileSync(path.join(dir, "roster.yaml"), roster(prefix, n));
+  fs.writeFileSync(path.join(dir, "roster.yaml"), generatedRoster(prefix, n));
   return dir;
 }
 
@@ -157,7 +137,7 @@ function killTree(root: number): number {
   const doomed = new Set([root]);
   for (let grew = true; grew;) {
     grew = false;
-    for (const [pid, ppid] of tree) if (doomed.has(ppid) && !doomed.has(pid)) grew = Boolean(doomed.add(pid));
+    for (const [pid = -1, ppid = -1] of tree) if (doomed.has(ppid) && !doomed.has(pid)) grew = Boolean(doomed.add(pid));
   }
   for (const pid of doomed) {
     try {
@@ -249,7 +229,9 @@ test("two runners: while one up runs, a preview proceeds and a second up is refu
 
   // The preview takes no lock: it ran, and planned from the last checkpoint the first runner had saved.
   expect(preview.code).toBe(0);
-  const [, added, changed] = (/(\d+) added, (\d+) changed, 0 offboarded/.exec(preview.stdout) ?? []).map(Number);
+  const [, added = NaN, changed = NaN] = (/(\d+) added, (\d+) changed, 0 offboarded/.exec(preview.stdout) ?? []).map(
+    Number,
+  );
   console.log(`preview during the up: ${added} added, ${changed} changed of ${n} (the state mid-update)`);
   expect(added).toBeLessThan(n); // some creates had reached the state…
   expect(added + changed).toBeGreaterThan(0); // …not all of them: a plan from a half-applied state

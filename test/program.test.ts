@@ -1,7 +1,8 @@
 /**
- * The root Pulumi.yaml's entry point (dist/examples/team) under pulumi.runtime.setMocks: it registers
- * one User per person, their memberships and policy assignments, with managers wired by id. Lookups
- * by name go to the sandbox over HTTP (they are not Pulumi invokes, so mocks do not answer them).
+ * The root Pulumi.yaml's entry point (dist/examples/team, loaded from its source so no build is needed)
+ * under pulumi.runtime.setMocks: it registers one User per person, their memberships and policy
+ * assignments, with managers wired by id. Lookups by name go to the sandbox over HTTP (they are not
+ * Pulumi invokes, so mocks do not answer them).
  */
 import * as fs from "fs";
 import * as path from "path";
@@ -28,9 +29,11 @@ beforeAll(() =>
 
 test("the entry point registers the roster", async () => {
   const yaml = fs.readFileSync(path.resolve(__dirname, "../Pulumi.yaml"), "utf8");
-  const main = /main:\s*(\S+)/.exec(yaml)![1];
-  // eslint-disable-next-line @typescript-eslint/no-require-imports -- the entry point Pulumi.yaml names, built
-  const program = require(path.resolve(__dirname, "..", main)) as () => Promise<{
+  const main = /main:\s*(\S+)/.exec(yaml)?.[1] ?? "";
+  // `npm run build` compiles the entry point into dist/; its source is loaded here, so no build is needed.
+  expect(main).toMatch(/^dist\/examples\//);
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- the entry point Pulumi.yaml names, from source
+  const program = require(path.resolve(__dirname, "..", main.replace(/^dist\//, ""))) as () => Promise<{
     users: Record<string, pulumi.Output<string>>;
   }>;
   const outputs = await program();

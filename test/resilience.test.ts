@@ -8,7 +8,7 @@ import { execFileSync, type ChildProcess } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { startSandbox, type SandboxServer } from "../sandbox/server";
-import { RosterProject, type Run } from "./helpers/roster-project";
+import { generatedRoster, ROSTER_GROUPS, RosterProject, type Run } from "./helpers/roster-project";
 import { writes } from "./helpers/sandbox";
 
 jest.setTimeout(300_000);
@@ -23,26 +23,6 @@ beforeAll(async () => {
   projects = new RosterProject(sandbox);
 });
 afterAll(async () => sandbox.stop());
-
-const GROUPS = ["Engineering", "Sales", "Marketing", "Operations"];
-const POLICIES = ["Standard", "Executive", "Sales Team"];
-
-/** A roster of `n` people with the given e-mail prefix, managers among them. */
-function roster(prefix: string, n: number): string {
-  const lines = ["people:"];
-  for (let i = 0; i < n; i++) {
-    lines.push(
-      `  - email: ${prefix}${i}@example.com`,
-      `    firstName: Person`,
-      `    lastName: "${prefix} ${i}"`,
-      `    costCenter: CC-${i % 7}`,
-      `    travelPolicy: ${POLICIES[i % POLICIES.length]}`,
-      `    groups: [${GROUPS[i % GROUPS.length]}]`,
-    );
-    if (i % 10 !== 0) lines.push(`    manager: ${prefix}${i - (i % 10)}@example.com`);
-  }
-  return `${lines.join("\n")}\n`;
-}
 
 async function tp(args: string[], cwd: string): Promise<Run> {
   const result = await projects.tp(args, cwd);
@@ -96,7 +76,7 @@ function providerProcesses(dir: string): number[] {
 
 test("a 100-person roster converges under 30% 429, 10% 5xx, latency and lost answers; a second up is a no-op", async () => {
   const dir = await projects.create("hostile", "dev", { "travelperk:maxRetries": "16" });
-  fs.writeFileSync(path.join(dir, "roster.yaml"), roster("hostile", 100));
+  fs.writeFileSync(path.join(dir, "roster.yaml"), generatedRoster("hostile", 100));
   sandbox.setOptions({ tooManyRequestsRate: 0.3, faultRate: 0.1, latencyMs: 5, lostResponseRate: 0.1 });
   try {
     sandbox.clearLog();
@@ -128,7 +108,7 @@ test("a 100-person roster converges under 30% 429, 10% 5xx, latency and lost ans
   sandbox.clearLog();
   const refresh = await tp(["preview", "--stack", "dev", "--refresh"], dir);
   expect(refresh.code).toBe(0);
-  const bound = Math.ceil(100 / 200) + GROUPS.length + 3;
+  const bound = Math.ceil(100 / 200) + ROSTER_GROUPS.length + 3;
   console.log(`refresh of 100 people: ${sandbox.requests.length} requests (bound ${bound})`);
   expect(sandbox.requests.length).toBeLessThanOrEqual(bound);
   expect(writes(sandbox.requests)).toEqual([]);
@@ -136,7 +116,7 @@ test("a 100-person roster converges under 30% 429, 10% 5xx, latency and lost ans
 
 test("a provider process killed mid-up: the next up completes without duplicates", async () => {
   const dir = await projects.create("crash", "dev");
-  fs.writeFileSync(path.join(dir, "roster.yaml"), roster("crash", 60));
+  fs.writeFileSync(path.join(dir, "roster.yaml"), generatedRoster("crash", 60));
   sandbox.setOptions({ latencyMs: 40 });
   const run = projects.spawnTp(["up", "--stack", "dev"], dir);
   const done = exited(run);
@@ -163,7 +143,7 @@ test("a provider process killed mid-up: the next up completes without duplicates
 
 test("up --skip-checkpoints killed midway (the whole command): the next up converges without duplicates", async () => {
   const dir = await projects.create("killed", "dev");
-  fs.writeFileSync(path.join(dir, "roster.yaml"), roster("killed", 60));
+  fs.writeFileSync(path.join(dir, "roster.yaml"), generatedRoster("killed", 60));
   sandbox.setOptions({ latencyMs: 40 });
   const run = projects.spawnTp(["up", "--stack", "dev", "--skip-checkpoints"], dir, {});
   const done = exited(run);
@@ -177,7 +157,8 @@ test("up --skip-checkpoints killed midway (the whole command): the next up conve
     const doomed = new Set([run.pid ?? -1]);
     for (let grew = true; grew;) {
       grew = false;
-      for (const [pid, ppid] of tree) if (doomed.has(ppid) && !doomed.has(pid)) grew = Boolean(doomed.add(pid));
+      for (const [pid = -1, ppid = -1] of tree)
+        if (doomed.has(ppid) && !doomed.has(pid)) grew = Boolean(doomed.add(pid));
     }
     for (const pid of doomed) process.kill(pid, "SIGKILL");
   } finally {

@@ -9,6 +9,7 @@ import * as os from "os";
 import * as path from "path";
 import { promisify } from "util";
 import type { SandboxServer } from "../../sandbox/server";
+import { entry } from "./at";
 import { PASSPHRASE } from "./e2e";
 
 export interface Run {
@@ -21,7 +22,31 @@ export interface Run {
 export function cliPath(program = process.env.TP_TEST_PROGRAM ?? ""): string {
   const pkgDir = path.join(program, "node_modules/pulumi-travelperk");
   const pkg = JSON.parse(fs.readFileSync(path.join(pkgDir, "package.json"), "utf8")) as { bin: Record<string, string> };
-  return path.join(pkgDir, pkg.bin["pulumi-travelperk"]);
+  return path.join(pkgDir, entry(pkg.bin, "pulumi-travelperk"));
+}
+
+/** The groups and travel policies {@link generatedRoster} deals out. */
+export const ROSTER_GROUPS = ["Engineering", "Sales", "Marketing", "Operations"];
+export const ROSTER_POLICIES = ["Standard", "Executive", "Sales Team"];
+
+/**
+ * A roster.yaml of `n` people with the given e-mail prefix, in teams of 10 under the first of each,
+ * cost centers, travel policies and groups taken in turn from small fixed lists.
+ */
+export function generatedRoster(prefix: string, n: number): string {
+  const lines = ["people:"];
+  for (let i = 0; i < n; i++) {
+    lines.push(
+      `  - email: ${prefix}${String(i)}@example.com`,
+      `    firstName: Person`,
+      `    lastName: "${prefix} ${String(i)}"`,
+      `    costCenter: CC-${String(i % 7)}`,
+      `    travelPolicy: ${ROSTER_POLICIES[i % ROSTER_POLICIES.length] ?? ""}`,
+      `    groups: [${ROSTER_GROUPS[i % ROSTER_GROUPS.length] ?? ""}]`,
+    );
+    if (i % 10 !== 0) lines.push(`    manager: ${prefix}${String(i - (i % 10))}@example.com`);
+  }
+  return `${lines.join("\n")}\n`;
 }
 
 export class RosterProject {
