@@ -25,7 +25,7 @@ const USAGE = `usage: cli.js [--api contract|live] [--port N] [--host H] [--pers
   --oauth-client-auth A   how /oauth2/token takes the client's secret: basic (HTTP Basic only), body (form only)
                           or either (default)`;
 /** Named periods of --rate-limit-period, in seconds. */
-const PERIODS: Record<string, number> = { second: 1, minute: 60 };
+const PERIODS: Partial<Record<string, number>> = { second: 1, minute: 60 };
 const NUMBERS = {
   port: "port",
   "rate-limit": "rateLimit",
@@ -74,8 +74,10 @@ async function main(): Promise<void> {
   for (const [flag, key] of Object.entries(NUMBERS)) {
     const raw = given[flag];
     if (raw === undefined) continue;
-    if (flag === "rate-limit-period" && typeof raw === "string" && Object.hasOwn(PERIODS, raw)) {
-      options[key] = PERIODS[raw];
+    const named =
+      flag === "rate-limit-period" && typeof raw === "string" && Object.hasOwn(PERIODS, raw) ? PERIODS[raw] : undefined;
+    if (named !== undefined) {
+      options[key] = named;
       continue;
     }
     if (typeof raw !== "string" || raw.trim() === "" || !Number.isFinite(Number(raw)))

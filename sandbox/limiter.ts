@@ -150,13 +150,13 @@ export class Limiter {
   private sliding(key: string, now: number, count: boolean): number | undefined {
     const periodMs = this.period * 1000;
     const log = this.logs.get(key) ?? [];
-    let expired = 0;
-    while (expired < log.length && log[expired] <= now - periodMs) expired++;
-    if (expired) log.splice(0, expired);
+    const firstKept = log.findIndex((t) => t > now - periodMs);
+    log.splice(0, firstKept < 0 ? log.length : firstKept); // the log is in time order: drop the expired head
     this.logs.set(key, log);
     // The request passes once fewer than rateLimit accepted requests remain in (now − P, now]: it waits
     // for the one that leaves last of those that must leave.
-    if (log.length >= this.rateLimit) return (log[log.length - this.rateLimit] + periodMs - now) / 1000;
+    const leaving = log.at(-this.rateLimit);
+    if (log.length >= this.rateLimit && leaving !== undefined) return (leaving + periodMs - now) / 1000;
     if (count) log.push(now);
     return undefined;
   }

@@ -2,7 +2,7 @@
  * The REST side of the live surface, as public clients record it: read-only users (written through
  * SCIM), cost centres and invoice profiles, at the host root. No travel policy or group listing.
  */
-import { Reply, Req, Route, fail, json, objectBody, page } from "./reply";
+import { Reply, Req, Route, fail, json, objectBody, route, page } from "./reply";
 import { ScimContext, toLiveRestUser } from "./scim-users";
 import type { CostCenter } from "./records";
 import type { Store } from "./store";
@@ -55,63 +55,39 @@ export function liveRestRoutes(store: Store, scim: () => ScimContext, pageCap: (
     return json(200, detail(c));
   };
   return [
-    {
-      method: "GET",
-      pattern: "/users",
-      handler: (req) => {
-        const c = scim();
-        const p = page(req, () => store.listUsers(), pageCap());
-        if ("status" in p) return p;
-        return json(200, {
-          users: p.items.map((u) => toLiveRestUser(u, c)),
-          total: p.total,
-          offset: p.offset,
-          limit: p.limit,
-        });
-      },
-    },
-    { method: "POST", pattern: "/users", handler: readOnly("GET") },
-    {
-      method: "GET",
-      pattern: "/users/:id",
-      handler: (_, { id }) => {
-        const u = store.getUser(id);
-        return u ? json(200, toLiveRestUser(u, scim())) : fail(404, `user ${id} not found`);
-      },
-    },
-    ...["PUT", "PATCH", "DELETE"].map((method) => ({ method, pattern: "/users/:id", handler: readOnly("GET") })),
-    {
-      method: "GET",
-      pattern: "/cost_centers",
-      handler: (req) => {
-        const p = page(req, () => store.listCostCenters(), pageCap());
-        if ("status" in p) return p;
-        const centers = p.items.map((c) => ({
-          id: c.id,
-          name: c.name,
-          count_users: store.costCenterMembers(c.id).length,
-        }));
-        return json(200, { offset: p.offset, limit: p.limit, cost_centers: centers }); // no total, as recorded
-      },
-    },
-    {
-      method: "GET",
-      pattern: "/cost_centers/:id",
-      handler: (_, { id }) => ifCostCenter(id, (c) => json(200, detail(c))),
-    },
-    {
-      method: "PUT",
-      pattern: "/cost_centers/:id/users",
-      handler: (req, { id }) => ifCostCenter(id, (c) => setMembers(req, c)),
-    },
-    {
-      method: "GET",
-      pattern: "/profiles",
-      handler: (req) => {
-        const p = page(req, () => store.listProfiles(), pageCap());
-        if ("status" in p) return p;
-        return json(200, { offset: p.offset, limit: p.limit, total: p.total, profiles: p.items });
-      },
-    },
+    route("GET", "/users", (req) => {
+      const c = scim();
+      const p = page(req, () => store.listUsers(), pageCap());
+      if ("status" in p) return p;
+      return json(200, {
+        users: p.items.map((u) => toLiveRestUser(u, c)),
+        total: p.total,
+        offset: p.offset,
+        limit: p.limit,
+      });
+    }),
+    route("POST", "/users", readOnly("GET")),
+    route("GET", "/users/:id", (_, { id }) => {
+      const u = store.getUser(id);
+      return u ? json(200, toLiveRestUser(u, scim())) : fail(404, `user ${id} not found`);
+    }),
+    ...["PUT", "PATCH", "DELETE"].map((method) => route(method, "/users/:id", readOnly("GET"))),
+    route("GET", "/cost_centers", (req) => {
+      const p = page(req, () => store.listCostCenters(), pageCap());
+      if ("status" in p) return p;
+      const centers = p.items.map((c) => ({
+        id: c.id,
+        name: c.name,
+        count_users: store.costCenterMembers(c.id).length,
+      }));
+      return json(200, { offset: p.offset, limit: p.limit, cost_centers: centers }); // no total, as recorded
+    }),
+    route("GET", "/cost_centers/:id", (_, { id }) => ifCostCenter(id, (c) => json(200, detail(c)))),
+    route("PUT", "/cost_centers/:id/users", (req, { id }) => ifCostCenter(id, (c) => setMembers(req, c))),
+    route("GET", "/profiles", (req) => {
+      const p = page(req, () => store.listProfiles(), pageCap());
+      if ("status" in p) return p;
+      return json(200, { offset: p.offset, limit: p.limit, total: p.total, profiles: p.items });
+    }),
   ];
 }

@@ -4,36 +4,25 @@
  * for the authorization-code and refresh-token grants; revocation (RFC 7009). Refresh tokens rotate on
  * use unless told to stay.
  */
-import { createHash, randomBytes } from "node:crypto";
+import {
+  S256_CHALLENGE,
+  VERIFIER,
+  clientAuthenticated,
+  grantOf,
+  oauthError,
+  randomToken,
+  readForm,
+  redirectTarget,
+  repeated,
+  s256,
+  scopesOf,
+} from "./oauth-requests";
 import { Reply, Req, json } from "./reply";
+
+export { randomToken, s256 } from "./oauth-requests";
 
 export const SCOPE = "users:read users:write companies:read";
 const CODE_LIFETIME_MS = 10 * 60_000;
-/** RFC 7636 §4.1: code_verifier = 43*128unreserved. */
-const VERIFIER = /^[A-Za-z0-9\-._~]{43,128}$/;
-/** RFC 7636 §4.2: an S256 challenge is the BASE64URL (no padding) of a SHA-256 digest: 43 characters. */
-const S256_CHALLENGE = /^[A-Za-z0-9_-]{43}$/;
-/** The grant types a token request's log entry may name; any other is logged as "other". */
-const NAMED_GRANTS = new Set(["authorization_code", "refresh_token", "client_credentials", "password"]);
-
-export const randomToken = (prefix: string) => `${prefix}${randomBytes(18).toString("base64url")}`;
-/** BASE64URL(SHA256(ASCII(verifier))), RFC 7636 §4.2. */
-export const s256 = (verifier: string) => createHash("sha256").update(verifier, "ascii").digest("base64url");
-/** An absolute URL without a fragment (RFC 6749 §3.1.2), normalised; undefined otherwise. */
-const redirectTarget = (s: string) => {
-  try {
-    const url = new URL(s);
-    return url.hash || s.includes("#") ? undefined : url.toString();
-  } catch {
-    return undefined;
-  }
-};
-const scopesOf = (scope: string) => scope.split(" ").filter(Boolean);
-const oauthError = (status: number, error: string, error_description?: string): Reply =>
-  json(status, { error, ...(error_description ? { error_description } : {}) }, { "cache-control": "no-store" });
-/** RFC 6749 §3.1: no parameter may appear more than once; the first repeated name, if any. */
-const repeated = (params: URLSearchParams) => [...params.keys()].find((k, i, all) => all.indexOf(k) !== i);
-
 /** What a refresh answer does with the refresh token it was given: see the `refreshTokenRotation` option. */
 export type RefreshTokenRotation = "rotate" | "reuse";
 
@@ -121,8 +110,7 @@ export class OAuth {
 
   /** The grant type of a token request's form body, for the request log: a known name, "other", or undefined when absent. */
   static grantOf(body: unknown): string | undefined {
-    const grant = new URLSearchParams(typeof body === "string" ? body : "").get("grant_type");
-    return grant === null ? undefined : NAMED_GRANTS.has(grant) ? grant : "other";
+    return grantOf(body);
   }
 
   checkAccessToken(token: string): "valid" | "expired" | "revoked" | "unknown" {
@@ -208,9 +196,9 @@ export class OAuth {
 
   /** POST /oauth2/revoke (RFC 7009): the client authenticates; 200 whether or not the token was known. */
   revokeRequest(req: Req): Reply {
-    const form = this.form(req);
+    const form = readForm(req);
     if ("status" in form) return form;
-    if (!this.clientAuthenticated(String(req.headers.authorization ?? ""), form))
+    if (!clientAuthenticated(String(req.headers.authorization ?? ""), form, this.cfg))
       return oauthError(401, "invalid_client");
     const token = form.get("token");
     if (!token) return oauthError(400, "invalid_request", "token is required");
@@ -219,45 +207,15 @@ export class OAuth {
   }
 
   private answerToken(req: Req): Reply {
-    const form = this.form(req);
+    const form = readForm(req);
     if ("status" in form) return form;
-    if (!this.clientAuthenticated(String(req.headers.authorization ?? ""), form))
+    if (!clientAuthenticated(String(req.headers.authorization ?? ""), form, this.cfg))
       return oauthError(401, "invalid_client");
     const grant = form.get("grant_type");
     if (grant === "refresh_token") return this.refresh(form.get("refresh_token"), form.get("scope"));
     if (grant === "authorization_code")
       return this.exchangeCode(form.get("code"), form.get("redirect_uri"), form.get("code_verifier"));
     return oauthError(400, grant ? "unsupported_grant_type" : "invalid_request");
-  }
-
-  /** The form body, or the 400 when the body is not a form or repeats a parameter. */
-  private form(req: Req): URLSearchParams | Reply {
-    if (!String(req.headers["content-type"]).startsWith("application/x-www-form-urlencoded")) {
-      return oauthError(400, "invalid_request", "body must be application/x-www-form-urlencoded");
-    }
-    const form = new URLSearchParams(typeof req.body === "string" ? req.body : "");
-    const twice = repeated(form);
-    return twice ? oauthError(400, "invalid_request", `${twice} appears more than once`) : form;
-  }
-
-  /** Client credentials from HTTP Basic (RFC 6749 §2.3.1: form-encoded id and secret) or else from the form, as the server accepts them. */
-  private clientAuthenticated(authorization: string, form: URLSearchParams): boolean {
-    let [id, secret] = [form.get("client_id"), form.get("client_secret")];
-    const basic = /^Basic\s+(\S+)$/i.exec(authorization);
-    const accepted = this.cfg.clientAuthentication();
-    // The way this server does not accept counts as no client authentication at all.
-    if ((basic && accepted === "body") || (!basic && accepted === "basic")) return false;
-    if (basic) {
-      const decoded = Buffer.from(basic[1], "base64").toString("utf8");
-      const colon = decoded.indexOf(":");
-      if (colon < 0) return false;
-      try {
-        [id, secret] = [decoded.slice(0, colon), decoded.slice(colon + 1)].map(decodeURIComponent);
-      } catch {
-        return false;
-      }
-    }
-    return id === this.cfg.clientId && secret === this.cfg.clientSecret;
   }
 
   /** RFC 6749 §6: a `scope` may narrow the grant, never widen it. */

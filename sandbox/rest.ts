@@ -2,7 +2,7 @@
 import type { SandboxUser } from "./records";
 import type { Store } from "./store";
 import { newUser, validateUserBody } from "./user-body";
-import { Reply, Req, Route, fail, json, objectBody, pagedReply } from "./reply";
+import { Reply, Req, Route, fail, json, objectBody, route, pagedReply } from "./reply";
 
 const invalid = (fields: Record<string, string>) => fail(400, "invalid request", { fields });
 const noUser = (id: string) => fail(404, `user ${id} not found`);
@@ -65,36 +65,25 @@ export function restRoutes(store: Store, pageCap: () => number | undefined = () 
   const ifGroup = (id: string, then: () => Reply) => (store.getGroup(id) ? then() : noGroup(id));
   const paged = (req: Req, items: () => unknown[]) => pagedReply(req, items, pageCap());
   return [
-    { method: "GET", pattern: "/users", handler: (req) => paged(req, () => store.listUsers().map(wire)) },
-    { method: "POST", pattern: "/users", handler: (req) => createUser(store, req) },
-    { method: "GET", pattern: "/users/:id", handler: (_, { id }) => ifUser(id, (user) => json(200, wire(user))) },
-    { method: "PATCH", pattern: "/users/:id", handler: (req, { id }) => patchUser(store, req, id) },
-    {
-      method: "DELETE",
-      pattern: "/users/:id",
-      handler: (_, { id }) => ifUser(id, () => (store.deleteUser(id), json(204))),
-    },
-    { method: "GET", pattern: "/travel_policies", handler: (req) => paged(req, () => store.listPolicies()) },
-    { method: "GET", pattern: "/groups", handler: (req) => paged(req, () => store.listGroups()) },
-    {
-      method: "GET",
-      pattern: "/groups/:gid/members",
-      handler: (req, { gid }) =>
-        ifGroup(gid, () => paged(req, () => store.groupMembers(gid).map((user_id) => ({ group_id: gid, user_id })))),
-    },
-    { method: "POST", pattern: "/groups/:gid/members", handler: (req, { gid }) => addMember(store, req, gid) },
-    {
-      method: "DELETE",
-      pattern: "/groups/:gid/members/:uid",
-      handler: (_, { gid, uid }) => {
-        const members = store.groupMembers(gid);
-        if (!members.includes(uid)) return fail(404, `user ${uid} is not a member of group ${gid}`);
-        store.setMembers(
-          gid,
-          members.filter((m) => m !== uid),
-        );
-        return json(204);
-      },
-    },
+    route("GET", "/users", (req) => paged(req, () => store.listUsers().map(wire))),
+    route("POST", "/users", (req) => createUser(store, req)),
+    route("GET", "/users/:id", (_, { id }) => ifUser(id, (user) => json(200, wire(user)))),
+    route("PATCH", "/users/:id", (req, { id }) => patchUser(store, req, id)),
+    route("DELETE", "/users/:id", (_, { id }) => ifUser(id, () => (store.deleteUser(id), json(204)))),
+    route("GET", "/travel_policies", (req) => paged(req, () => store.listPolicies())),
+    route("GET", "/groups", (req) => paged(req, () => store.listGroups())),
+    route("GET", "/groups/:gid/members", (req, { gid }) =>
+      ifGroup(gid, () => paged(req, () => store.groupMembers(gid).map((user_id) => ({ group_id: gid, user_id })))),
+    ),
+    route("POST", "/groups/:gid/members", (req, { gid }) => addMember(store, req, gid)),
+    route("DELETE", "/groups/:gid/members/:uid", (_, { gid, uid }) => {
+      const members = store.groupMembers(gid);
+      if (!members.includes(uid)) return fail(404, `user ${uid} is not a member of group ${gid}`);
+      store.setMembers(
+        gid,
+        members.filter((m) => m !== uid),
+      );
+      return json(204);
+    }),
   ];
 }

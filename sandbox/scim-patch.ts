@@ -59,10 +59,10 @@ interface Target {
 function templateOf(filter: string, def: AttrDef): Json | undefined {
   const out: Json = {};
   for (const term of filter.split(/\s+and\s+/i)) {
-    const m = /^\s*([\w$]+)\s+eq\s+("(?:[^"\\]|\\.)*"|true|false)\s*$/i.exec(term);
-    const sub = m && findAttr(def.subAttributes, m[1]);
-    if (!m || !sub) return undefined;
-    out[sub.name] = JSON.parse(m[2].startsWith('"') ? m[2] : m[2].toLowerCase());
+    const [, name, literal] = /^\s*([\w$]+)\s+eq\s+("(?:[^"\\]|\\.)*"|true|false)\s*$/i.exec(term) ?? [];
+    const sub = name ? findAttr(def.subAttributes, name) : undefined;
+    if (!sub || !literal) return undefined;
+    out[sub.name] = JSON.parse(literal.startsWith('"') ? literal : literal.toLowerCase());
   }
   return out;
 }

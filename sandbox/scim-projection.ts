@@ -23,7 +23,7 @@ function readPicks(raw: string | null, doc: Json): Pick[] {
       const whole = keyCi(doc, path);
       if (whole !== undefined && /^urn:/i.test(whole)) return { container: "", name: whole };
       const { urn, rest } = splitUrn(path);
-      const [name, sub] = rest.split(".");
+      const [name = "", sub] = rest.split("."); // split gives at least one part
       return { container: urn && !core.includes(urn.toLowerCase()) ? urn.toLowerCase() : "", name, sub };
     });
 }
