@@ -7,9 +7,8 @@ import {
   ENTERPRISE_USER_SCHEMA,
   PATCH_OP_SCHEMA,
   TRAVELPERK_USER_SCHEMA,
-  startReferenceScim,
-  type ReferenceScim,
 } from "./helpers/reference-scim";
+import { useReferenceScim } from "./helpers/use-reference-scim";
 
 interface ScimUser {
   id: string;
@@ -20,20 +19,7 @@ interface ScimUser {
 }
 
 describe("reference SCIM server", () => {
-  let scim: ReferenceScim | undefined;
-
-  beforeAll(async () => {
-    scim = await startReferenceScim();
-  });
-
-  afterAll(async () => {
-    await scim?.stop();
-  });
-
-  const server = (): ReferenceScim => {
-    if (!scim) throw new Error("reference SCIM server not started");
-    return scim;
-  };
+  const server = useReferenceScim();
 
   it("round-trips a user with the enterprise and TravelPerk extensions", async () => {
     const travelperk = {

@@ -11,18 +11,19 @@ import {
   ENTERPRISE_USER_SCHEMA,
   PATCH_OP_SCHEMA,
   TRAVELPERK_USER_SCHEMA,
-  startReferenceScim,
   type ReferenceScim,
 } from "./helpers/reference-scim";
+import { useReferenceScim } from "./helpers/use-reference-scim";
 
 const { user, groupMembership, policyAssignment } = runtime;
 
+const referenceScim = useReferenceScim();
 let scim: ReferenceScim;
 let proxy: LoggingProxy;
 const saved = { ...process.env };
 
 beforeAll(async () => {
-  scim = await startReferenceScim();
+  scim = referenceScim();
   proxy = new LoggingProxy(scim.url);
   const proxyUrl = await proxy.start();
   process.env.TRAVELPERK_USER_API = "scim";
@@ -40,7 +41,6 @@ beforeAll(async () => {
 afterAll(async () => {
   process.env = saved;
   await proxy.stop();
-  await scim.stop();
 });
 
 beforeEach(() => {

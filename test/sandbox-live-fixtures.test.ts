@@ -143,17 +143,33 @@ const rest = (method: string, p: string, body?: unknown) => call(method, s.apiUr
 const scim = (method: string, p: string, body?: unknown) =>
   call(method, s.scimUrl + p, `Bearer ${s.accessToken}`, body);
 
-/** A SCIM user with every attribute the recordings show set: both extensions, a manager when given. */
-function fullUser(userName: string, managerId?: string): Json {
+/** The name and profile attributes of a recorded user. */
+function profile(
+  userName: string,
+  p: { name: Json; locale: string; language: string; title: string; externalId: string },
+): Json {
   return {
     schemas: [CORE, ENT, TP],
     userName,
-    name: { givenName: "Marisol", familyName: "Quintero", middleName: "Inés", honorificPrefix: "Ms" },
-    locale: "es-ES",
-    preferredLanguage: "es",
-    title: "Treasury Analyst",
-    externalId: "EMP-7731",
+    name: p.name,
+    locale: p.locale,
+    preferredLanguage: p.language,
+    title: p.title,
+    externalId: p.externalId,
     active: true,
+  };
+}
+
+/** A SCIM user with every attribute the recordings show set: both extensions, a manager when given. */
+function fullUser(userName: string, managerId?: string): Json {
+  return {
+    ...profile(userName, {
+      name: { givenName: "Marisol", familyName: "Quintero", middleName: "Inés", honorificPrefix: "Ms" },
+      locale: "es-ES",
+      language: "es",
+      title: "Treasury Analyst",
+      externalId: "EMP-7731",
+    }),
     groups: [],
     phoneNumbers: [{ value: "+34 611 222 333", type: "work" }],
     [ENT]: { costCenter: "Treasury", ...(managerId !== undefined && { manager: { value: managerId } }) },
@@ -170,14 +186,13 @@ function fullUser(userName: string, managerId?: string): Json {
 /** A SCIM user with every name and profile attribute set but no phone and no emergency contact. */
 function plainUser(userName: string): Json {
   return {
-    schemas: [CORE, ENT, TP],
-    userName,
-    name: { givenName: "Olaf", familyName: "Lindqvist", middleName: "", honorificPrefix: "Mr" },
-    locale: "sv-SE",
-    preferredLanguage: "sv",
-    title: "Site Lead",
-    externalId: "EMP-7702",
-    active: true,
+    ...profile(userName, {
+      name: { givenName: "Olaf", familyName: "Lindqvist", middleName: "", honorificPrefix: "Mr" },
+      locale: "sv-SE",
+      language: "sv",
+      title: "Site Lead",
+      externalId: "EMP-7702",
+    }),
     [ENT]: { costCenter: "Treasury" },
   };
 }

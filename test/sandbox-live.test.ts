@@ -158,38 +158,16 @@ describe("SCIM users", () => {
     });
     expect(r.headers.get("etag")).toBe('W/"1"');
     const policy = s.listPolicies().find((p) => p.name === "Executive")!;
+    // Returned as sent, but for the read-only groups and what the server canonicalises: the work phone
+    // in E.164 and the travel policy's name as the policy spells it.
+    const { schemas: _schemas, groups: _groups, ...sent } = ada();
     expect(user).toMatchObject({
-      externalId: "EXT-ada",
-      userName: "ada@example.com",
-      name: {
-        formatted: "Ms Ada Augusta Lovelace",
-        givenName: "Ada",
-        familyName: "Lovelace",
-        middleName: "Augusta",
-        honorificPrefix: "Ms",
-      },
-      displayName: "Ada Lovelace",
-      title: "Analyst",
-      preferredLanguage: "en-GB",
-      locale: "en-GB",
-      timezone: "Europe/London",
-      active: true,
-      emails: [
-        { value: "ada@example.com", type: "work", primary: true },
-        { value: "ada@home.example", type: "home" },
-      ],
+      ...sent,
       phoneNumbers: [
         { value: "+442079460000", type: "work" },
         { value: "+447700900000", type: "mobile" },
       ],
-      [ENT]: { costCenter: "ENG", department: "R&D", employeeNumber: "42" },
-      [TP]: {
-        gender: "F",
-        dateOfBirth: "1815-12-10",
-        travelPolicy: "Executive",
-        invoiceProfiles: [{ value: "Acme Inc." }],
-        emergencyContact: { name: "Mary Somerville", phone: "+447700900001" },
-      },
+      [TP]: { ...(sent[TP] as Json), travelPolicy: "Executive" },
     });
     expect(user.groups).toEqual([]); // in no group yet: an empty list, as the live API answers
     expect(s.findUserByEmail("ADA@example.com")).toMatchObject({
