@@ -3,11 +3,9 @@
  * contract sandbox, `scim` on the sandbox serving the live surface. Names are looked up by the program
  * (getGroup, getTravelPolicy), as a user's program would. Request counts are printed for the record.
  */
-import * as fs from "fs";
-import * as path from "path";
 import { TEAM, type Team } from "../examples/team/team";
 import type { StepEvent } from "../provider/runner";
-import { useE2E, type E2E } from "./helpers/e2e";
+import { copyProject, useE2E, type E2E } from "./helpers/e2e";
 import { writes } from "./helpers/sandbox";
 import { TRANSPORTS } from "./helpers/transports";
 
@@ -110,10 +108,7 @@ describe.each(TRANSPORTS)("$name", (t) => {
   });
 
   test("6. destroy with the plain CLI from a copy of the project: everyone deactivated, nobody deleted", async () => {
-    const copy = fs.mkdtempSync(path.join(path.dirname(env.dir), `tp-e2e-${t.name}-teammate-`));
-    for (const file of ["Pulumi.yaml", "Pulumi.dev.yaml"])
-      fs.copyFileSync(path.join(env.dir, file), path.join(copy, file));
-    fs.symlinkSync(fs.readlinkSync(path.join(env.dir, "node_modules")), path.join(copy, "node_modules"));
+    const copy = copyProject(env.dir, `tp-e2e-${t.name}-teammate-`);
     env.sandbox.clearLog();
     await env.cli(["destroy", "--yes", "--stack", "dev"], copy);
     const users = env.sandbox.listUsers();

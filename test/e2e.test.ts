@@ -4,9 +4,8 @@
  * contents, and destroy with the plain CLI from another folder. The steps build on each other.
  */
 import * as fs from "fs";
-import * as path from "path";
 import type { Team, TeamMember } from "../examples/team/team";
-import { seededIds, useE2E, type E2E } from "./helpers/e2e";
+import { copyProject, seededIds, useE2E, type E2E } from "./helpers/e2e";
 import { requestLine, writes } from "./helpers/sandbox";
 import type { StepEvent } from "../provider/runner";
 
@@ -214,10 +213,7 @@ test("9. changing only onDelete is an update with no request; with retain, a rem
 });
 
 test("6. destroy with the plain CLI from a copy of the project in another folder", async () => {
-  const copy = fs.mkdtempSync(path.join(path.dirname(env.dir), "tp-e2e-teammate-"));
-  for (const file of ["Pulumi.yaml", "Pulumi.dev.yaml"])
-    fs.copyFileSync(path.join(env.dir, file), path.join(copy, file));
-  fs.symlinkSync(fs.readlinkSync(path.join(env.dir, "node_modules")), path.join(copy, "node_modules"));
+  const copy = copyProject(env.dir, "tp-e2e-teammate-");
   env.sandbox.clearLog();
   await env.cli(["destroy", "--yes", "--stack", "dev"], copy);
   const users = env.sandbox.listUsers();

@@ -102,3 +102,14 @@ export function seededIds(sandbox: SandboxServer): TeamIds {
     policies: Object.fromEntries(sandbox.listPolicies().map((p) => [p.name, p.id])),
   };
 }
+
+/**
+ * A teammate's copy of the project folder `dir` (its Pulumi.yaml, the `dev` stack's settings, the same
+ * installed node_modules) in a new folder beside it, named with `prefix`.
+ */
+export function copyProject(dir: string, prefix: string): string {
+  const copy = fs.mkdtempSync(path.join(path.dirname(dir), prefix));
+  for (const file of ["Pulumi.yaml", "Pulumi.dev.yaml"]) fs.copyFileSync(path.join(dir, file), path.join(copy, file));
+  fs.symlinkSync(fs.readlinkSync(path.join(dir, "node_modules")), path.join(copy, "node_modules"));
+  return copy;
+}
