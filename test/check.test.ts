@@ -1,7 +1,9 @@
 /** A table of bad inputs: each fails `check` naming the field, and no request reaches the sandbox. */
-import { unknownValue } from "@pulumi/pulumi/runtime/rpc";
+import * as pulumi from "@pulumi/pulumi";
 import * as runtime from "../provider/runtime";
 import { useSandbox } from "./helpers/sandbox";
+
+const { unknownValue } = pulumi.runtime;
 
 const sandbox = useSandbox();
 const validUser = { email: "jane@example.com", firstName: "Jane", lastName: "Doe" };

@@ -12,8 +12,25 @@ import type * as pulumi from "@pulumi/pulumi";
 import { resolveCredentials, resolveUserApi } from "../config";
 import { CONNECTION_NAME, DEFAULT_CONNECTION, inConnection } from "../connection";
 
+/** The `connection` argument every resource takes. */
+export interface ConnectionArgs {
+  /** The organisation's connection: settings from `travelperk:<connection>.*` (env `TRAVELPERK_<CONNECTION>_*`). Default: the default connection. Changing it replaces the resource. */
+  connection?: pulumi.Input<string>;
+}
+
 type Props = Record<string, unknown>;
-type ProviderImpl = Required<Omit<pulumi.dynamic.ResourceProvider, "configure">>;
+
+/**
+ * One resource's provider methods (configure aside: the runtime's serves every resource), typed by its
+ * inputs as `check` returns them and its outputs. Pulumi's typing hands `check` its `news` as `Inputs`
+ * too: they are the program's values, unvalidated, so every check reads them as a property bag.
+ */
+export type ResourceProviderImpl<Inputs, Outputs> = Required<
+  Omit<pulumi.dynamic.ResourceProvider<Inputs, Outputs>, "configure">
+>;
+
+/** What the engine calls: property bags as it sends them (the program's, or those in state). */
+type EngineProvider = Required<Omit<pulumi.dynamic.ResourceProvider, "configure">>;
 
 /** The connection a resource's properties name ("" = the default). */
 export function connectionOf(props: Props | undefined): string {
@@ -55,27 +72,33 @@ function connectionFailure(value: unknown): string | undefined {
   return undefined;
 }
 
-/** `impl`, each method run in the connection its properties name. */
-export function scopedToConnection(impl: ProviderImpl): ProviderImpl {
+/**
+ * `impl`, each method run in the connection its properties name. This is where the engine's property
+ * bags meet the typed providers: without `connection`, inputs are what `check` returned and outputs
+ * what `create`, `read` or `update` returned (or, for `check`, the program's values, unvalidated).
+ */
+export function scopedToConnection<Inputs, Outputs>(impl: ResourceProviderImpl<Inputs, Outputs>): EngineProvider {
+  const inputs = (props: Props) => without(props) as Inputs;
+  const outputs = (props: Props) => without(props) as Outputs;
   return {
     async check(olds: Props, news: Props) {
       const failure = connectionFailure(news.connection);
       if (failure) return { failures: [{ property: "connection", reason: failure }] };
       const connection = connectionOf(news);
-      const result = await inConnection(connection, () => impl.check(without(olds), without(news)));
+      const result = await inConnection(connection, () => impl.check(inputs(olds), inputs(news)));
       return carrying(result, ["inputs"], connection);
     },
 
     async diff(id, olds: Props, news: Props) {
       if (connectionOf(olds) !== connectionOf(news))
         return { changes: true, replaces: ["connection"], deleteBeforeReplace: false };
-      return inConnection(connectionOf(news), () => impl.diff(id, without(olds), without(news)));
+      return inConnection(connectionOf(news), () => impl.diff(id, outputs(olds), inputs(news)));
     },
 
-    async create(inputs: Props) {
-      const connection = connectionOf(inputs);
+    async create(props: Props) {
+      const connection = connectionOf(props);
       try {
-        const result = await inConnection(connection, () => impl.create(without(inputs)));
+        const result = await inConnection(connection, () => impl.create(inputs(props)));
         return carrying(result, ["outs"], connection);
       } catch (error) {
         // "Created but failed to initialise": the next run must find the resource in its connection.
@@ -87,19 +110,19 @@ export function scopedToConnection(impl: ProviderImpl): ProviderImpl {
 
     async read(id, props: Props | undefined) {
       const connection = connectionOf(props);
-      const result = await inConnection(connection, () => impl.read(id, props && without(props)));
+      const result = await inConnection(connection, () => impl.read(id, props && outputs(props)));
       if (result.id === undefined) return result;
       return carrying(result, ["props", "inputs"], connection);
     },
 
     async update(id, olds: Props, news: Props) {
       const connection = connectionOf(news);
-      const result = await inConnection(connection, () => impl.update(id, without(olds), without(news)));
+      const result = await inConnection(connection, () => impl.update(id, outputs(olds), inputs(news)));
       return carrying(result, ["outs"], connection);
     },
 
     delete(id, props: Props) {
-      return inConnection(connectionOf(props), () => impl.delete(id, without(props)));
+      return inConnection(connectionOf(props), () => impl.delete(id, outputs(props)));
     },
   };
 }

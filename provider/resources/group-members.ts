@@ -20,7 +20,8 @@ import { addGroupMember, groupMembers, removeGroupMember } from "../client/group
 import { currentRun } from "../client/run";
 import groupMembersProvider from "../entry/group-members";
 import { namingUser } from "./subject";
-import { checkInputs, containsUnknown, opaqueIdInput } from "./validation";
+import { opaqueIdInput } from "../input-schemas";
+import { checkInputs, containsUnknown } from "./validation";
 import { z } from "zod";
 
 /** Arguments of a {@link GroupMembers}. */

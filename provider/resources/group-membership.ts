@@ -8,7 +8,8 @@ import { addGroupMember, groupMembers, removeGroupMember } from "../client/group
 import { currentRun } from "../client/run";
 import membershipProvider from "../entry/group-membership";
 import { namingUser } from "./subject";
-import { checkInputs, containsUnknown, opaqueIdInput } from "./validation";
+import { opaqueIdInput } from "../input-schemas";
+import { checkInputs, containsUnknown } from "./validation";
 import { z } from "zod";
 
 /** Arguments of a {@link GroupMembership}. */

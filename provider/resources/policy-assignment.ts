@@ -9,7 +9,8 @@ import { currentRun } from "../client/run";
 import { readTravelPolicy } from "../client/users";
 import policyProvider from "../entry/policy-assignment";
 import { namingUser } from "./subject";
-import { checkInputs, containsUnknown, opaqueIdInput } from "./validation";
+import { opaqueIdInput } from "../input-schemas";
+import { checkInputs, containsUnknown } from "./validation";
 import { z } from "zod";
 
 /** Arguments of a {@link PolicyAssignment}. */

@@ -7,15 +7,14 @@
 import * as pulumi from "@pulumi/pulumi";
 import { NotFoundError } from "../client/errors";
 import {
-  GENDERS,
-  ROLES,
   USER_FIELDS,
-  carriedFields,
+  USER_MODEL,
   deactivateUser,
   deleteUser,
   getUser,
   readUser,
   updateUser,
+  userInputShape,
   type Gender,
   type Role,
   type User as ApiUser,
@@ -23,21 +22,20 @@ import {
   type UserFields,
 } from "../client/users";
 import { createOrAdopt, wasTakenOver } from "../client/users/create";
-import { resolveUserApi } from "../config";
 import userProvider from "../entry/user";
+import { booleanInput, enumInput } from "../input-schemas";
+import { DYNAMIC_MODULE, RESOURCE_KINDS, resourceLabel } from "../type-tokens";
+import type { ConnectionArgs, ResourceProviderImpl } from "./connection";
 import {
-  booleanInput,
-  checkInputs,
-  containsUnknown,
-  countryInput,
-  emailInput,
-  enumInput,
-  languageInput,
-  nonEmptyString,
-  opaqueIdInput,
-  pastDateInput,
-  phoneInput,
-} from "./validation";
+  changedFields,
+  declaredFields,
+  outputsFor,
+  outputsKept,
+  pick,
+  settingsOf,
+  transportFailures,
+} from "./user-fields";
+import { checkInputs } from "./validation";
 import { z } from "zod";
 
 /** What happens to the TravelPerk user when the resource is deleted. */
@@ -46,7 +44,7 @@ export const ON_DELETE = ["deactivate", "delete", "retain"] as const;
 export type OnDelete = (typeof ON_DELETE)[number];
 
 /** Arguments of a {@link User}. */
-export interface UserArgs {
+export interface UserArgs extends ConnectionArgs {
   /** E-mail address, the user's TravelPerk login; unique in the organisation, compared case-insensitively. Changing it is an in-place update. */
   email: pulumi.Input<string>;
   /** Given name. */
@@ -77,41 +75,17 @@ export interface UserArgs {
   onDelete?: pulumi.Input<OnDelete>;
   /** Manage an existing active user with this e-mail instead of failing. Default `false`. Inactive users are always reactivated. */
   adoptExisting?: pulumi.Input<boolean>;
-  /** The organisation's connection: settings from `travelperk:<connection>.*` (env `TRAVELPERK_<CONNECTION>_*`). Default: the default connection. Changing it replaces the resource. */
-  connection?: pulumi.Input<string>;
 }
 
-/** The user fields' validation, shared with the roster file's schema. */
-export const userFieldShape = {
-  /** E-mail address, the user's TravelPerk login; compared case-insensitively. Required. */
-  email: emailInput,
-  /** Given name. Required. */
-  firstName: nonEmptyString,
-  /** Family name. Required. */
-  lastName: nonEmptyString,
-  /** `traveler`, `travel_manager` or `company_admin`. Default: not managed. */
-  role: enumInput(ROLES).optional(),
-  /** Phone number in E.164 form, e.g. `+34600123456`. Default: not managed. */
-  phoneNumber: phoneInput.optional(),
-  /** ISO 639-1 language code, e.g. `en`. Default: not managed. */
-  language: languageInput.optional(),
-  /** `male`, `female` or `other`. Default: not managed. */
-  gender: enumInput(GENDERS).optional(),
-  /** Date of birth, `YYYY-MM-DD`, not in the future. Default: not managed. */
-  dateOfBirth: pastDateInput.optional(),
-  /** ISO 3166-1 alpha-2 country code, e.g. `ES`. Default: not managed. */
-  nationality: countryInput.optional(),
-  /** Ids of the invoicing profiles the user may book on. Default: not managed. */
-  invoicingProfiles: z.array(opaqueIdInput, { error: "must be a list of invoicing profile ids" }).optional(),
-  /** Cost centre, free text. Default: not managed. */
-  costCenter: z.string({ error: "must be a string" }).optional(),
-  /** TravelPerk id of the user's manager. Default: not managed. */
-  managerId: opaqueIdInput.optional(),
-};
+/** The fields a User declares directly (`isActive` aside: it defaults to true), in the model's order. */
+const SHAPED_FIELDS = USER_FIELDS.filter((field): field is Exclude<UserField, "isActive"> => field !== "isActive");
+
+/** The user fields' validation (USER_MODEL's, optional unless required), shared with the roster file's schema. */
+export const userFieldShape = userInputShape(SHAPED_FIELDS);
 
 const userSchema = z.object({
   ...userFieldShape,
-  isActive: booleanInput().default(true),
+  isActive: USER_MODEL.isActive.input.default(true),
   onDelete: enumInput(ON_DELETE).default("deactivate"),
   adoptExisting: booleanInput().default(false),
 });
@@ -127,82 +101,29 @@ export type UserOutputs = Partial<{ [K in UserField]: UserFields[K] | null }> & 
   adoptExisting: boolean;
 };
 
-const RESOURCE_TYPE = "travelperk:User";
+const RESOURCE_TYPE = resourceLabel(RESOURCE_KINDS.user);
 
 // ---- provider ---------------------------------------------------------------------------------
 
-/** Declared user fields: those present in inputs or outputs, in the model's words. */
-function declaredFields(props: Record<string, unknown>): UserField[] {
-  return USER_FIELDS.filter((field) => props[field] !== undefined);
-}
-
-/** A list's JSON with its items sorted: equal for the same items in any order. */
-function sortedJson(values: readonly unknown[]): string {
-  return JSON.stringify([...values].sort());
-}
-
-function sameValue(field: UserField, a: unknown, b: unknown): boolean {
-  if (field === "email" && typeof a === "string" && typeof b === "string") return a.toLowerCase() === b.toLowerCase();
-  if (Array.isArray(a) && Array.isArray(b)) return sortedJson(a) === sortedJson(b);
-  return a === b;
-}
-
-/** Declared fields whose wanted value differs from `current` (unknown values count as different). */
-function changedFields(current: Record<string, unknown>, wanted: Record<string, unknown>): UserField[] {
-  return declaredFields(wanted).filter(
-    (field) => containsUnknown(wanted[field]) || !sameValue(field, current[field] ?? null, wanted[field]),
-  );
-}
-
-function pick(source: Record<string, unknown>, fields: UserField[]): Partial<UserFields> {
-  return Object.fromEntries(fields.map((field) => [field, source[field]] as const));
-}
-
-/** The outputs for `declared` fields, valued as `user` holds them now. */
-function outputsFor(
-  declared: UserField[],
-  user: ApiUser,
-  settings: { onDelete: OnDelete; adoptExisting: boolean },
-): UserOutputs {
-  const outputs: Record<string, unknown> = { email: user.email };
-  for (const field of declared) outputs[field] = user[field];
-  return { ...outputs, travelPolicyId: user.travelPolicyId, ...settings } as UserOutputs;
-}
-
 export { DuplicateUserError, UserExistsError } from "../client/users/create";
-
-/**
- * Inputs the chosen transport cannot carry (`travelperk:userApi`): each a check failure naming the
- * field and why, so nothing is silently dropped and no request is sent.
- */
-function transportFailures(inputs: Record<string, unknown>): pulumi.dynamic.CheckFailure[] {
-  const carried = carriedFields();
-  return declaredFields(inputs).flatMap((field) => {
-    const value = inputs[field];
-    if (containsUnknown(value)) return [];
-    const carries = carried[field];
-    const reason = carries
-      ? carries(value)
-      : `cannot be carried by the ${resolveUserApi().toUpperCase()} user API (travelperk:userApi ${resolveUserApi()}); leave it unmanaged or use travelperk:userApi rest`;
-    return reason ? [{ property: field, reason }] : [];
-  });
-}
 
 /**
  * The error Pulumi records as "created but failed to initialise": the user exists (so it enters
  * state with its id) but is not yet in the declared state; the next `up` finishes the work.
  */
-function initFailure(error: unknown, user: ApiUser, inputs: Record<string, unknown>, outputs: UserOutputs): Error {
+function initFailure(error: unknown, user: ApiUser, inputs: UserInputs, outputs: UserOutputs): Error {
   const message = error instanceof Error ? error.message : String(error);
+  // The engine's own `__provider` input goes back into state with the outputs.
+  const provider: unknown = Reflect.get(inputs, "__provider");
   return Object.assign(new Error(message), {
     id: user.id,
-    properties: { ...outputs, __provider: inputs.__provider },
+    properties: { ...outputs, __provider: provider },
     reasons: [message],
   });
 }
 
 /** Brings an existing user to the declared state: PATCH of the differences, then a read-back. */
-async function reconcile(user: ApiUser, inputs: UserInputs & Record<string, unknown>): Promise<ApiUser> {
+async function reconcile(user: ApiUser, inputs: UserInputs): Promise<ApiUser> {
   const changes = changedFields(user, inputs);
   if (changes.length === 0) return user;
   await updateUser(user.id, pick(inputs, changes), inputs.email);
@@ -210,22 +131,15 @@ async function reconcile(user: ApiUser, inputs: UserInputs & Record<string, unkn
   return getUser(user.id, inputs.email);
 }
 
-function settingsOf(props: Record<string, unknown>): { onDelete: OnDelete; adoptExisting: boolean } {
-  return {
-    onDelete: (props.onDelete as OnDelete | undefined) ?? "deactivate",
-    adoptExisting: props.adoptExisting === true,
-  };
-}
-
 /** The User provider; served by `pulumi-travelperk/runtime` inside the provider process. */
-export const userProviderImpl: Required<Omit<pulumi.dynamic.ResourceProvider, "configure">> = {
-  check(_olds, news: Record<string, unknown>) {
+export const userProviderImpl: ResourceProviderImpl<UserInputs, UserOutputs> = {
+  check(_olds, news) {
     const result = checkInputs(userSchema, RESOURCE_TYPE, news);
-    const unsupported = result.inputs ? transportFailures(result.inputs as Record<string, unknown>) : [];
+    const unsupported = result.inputs ? transportFailures(result.inputs) : [];
     return Promise.resolve(unsupported.length > 0 ? { failures: unsupported } : result);
   },
 
-  diff(_id, olds: Record<string, unknown>, news: Record<string, unknown>) {
+  diff(_id, olds, news) {
     const changed = changedFields(olds, news);
     const undeclared = declaredFields(olds).filter((field) => news[field] === undefined);
     const onDeleteChanged = settingsOf(olds).onDelete !== settingsOf(news).onDelete;
@@ -233,10 +147,9 @@ export const userProviderImpl: Required<Omit<pulumi.dynamic.ResourceProvider, "c
     return Promise.resolve({ changes: changed.length > 0 || undeclared.length > 0 || onDeleteChanged, replaces: [] });
   },
 
-  async create(props) {
-    const inputs = props as UserInputs & Record<string, unknown>;
+  async create(inputs) {
     const declared = declaredFields(inputs);
-    const fields = pick(inputs, declared) as Partial<UserFields> & { email: string };
+    const fields = { ...pick(inputs, declared), email: inputs.email };
     // A new account is active by default: is_active is sent only to create it deactivated.
     if (fields.isActive === true) delete fields.isActive;
     let user = await createOrAdopt({
@@ -252,39 +165,34 @@ export const userProviderImpl: Required<Omit<pulumi.dynamic.ResourceProvider, "c
     return { id: user.id, outs: outputsFor(declared, user, settingsOf(inputs)) };
   },
 
-  async read(id, props) {
-    const olds = (props ?? {}) as Record<string, unknown>;
+  async read(id, olds) {
     let user: ApiUser;
     try {
-      user = await readUser(id, olds.email as string | undefined);
+      user = await readUser(id, olds?.email);
     } catch (error) {
       if (error instanceof NotFoundError) return {}; // deleted outside Pulumi: gone from state
       throw error;
     }
-    const declared = declaredFields(olds);
+    const declared = declaredFields(olds ?? {});
     const outputs = outputsFor(declared, user, settingsOf(olds));
-    // Inputs follow the refreshed values so the preview's diff shows what the next `up` restores.
-    const inputs = { ...pick(outputs, declared), ...settingsOf(olds) };
+    // Inputs follow the refreshed values so the preview's diff shows what the next `up` restores
+    // (Pulumi types them as outputs; they are the declared fields and the settings).
+    const inputs = { ...pick(outputs, declared), ...settingsOf(olds) } as UserOutputs;
     return { id: user.id, props: outputs, inputs };
   },
 
-  async update(id, olds: Record<string, unknown>, news) {
-    const inputs = news as UserInputs & Record<string, unknown>;
+  async update(id, olds, inputs) {
     const declared = declaredFields(inputs);
     const changes = changedFields(olds, inputs);
-    if (changes.length === 0) {
-      // Only state changed (onDelete, or a field no longer declared): no request.
-      const outputs: Record<string, unknown> = { email: olds.email, travelPolicyId: olds.travelPolicyId ?? null };
-      for (const field of declared) outputs[field] = olds[field];
-      return { outs: { ...outputs, ...settingsOf(inputs) } };
-    }
+    // Only state changed (onDelete, or a field no longer declared): no request.
+    if (changes.length === 0) return { outs: outputsKept(declared, olds, settingsOf(inputs)) };
     await updateUser(id, pick(inputs, changes), inputs.email);
     // A PATCH answer may hold only the changed fields: read the whole user back.
     const user = await getUser(id, inputs.email);
     return { outs: outputsFor(declared, user, settingsOf(inputs)) };
   },
 
-  async delete(id, props: Record<string, unknown>) {
+  async delete(id, props) {
     const { onDelete } = settingsOf(props);
     const email = props.email as string | undefined;
     if (onDelete === "retain") return;
@@ -305,9 +213,17 @@ export const userProviderImpl: Required<Omit<pulumi.dynamic.ResourceProvider, "c
 
 // ---- resource ---------------------------------------------------------------------------------
 
-/** Every output, registered up front so undeclared fields are still readable properties. */
+/**
+ * Every output, registered up front so undeclared fields are still readable properties. A model field
+ * without its documented argument (UserArgs) and output (User) fails to compile here.
+ */
 const OUTPUT_KEYS = Object.fromEntries(
-  [...USER_FIELDS, "travelPolicyId", "onDelete", "adoptExisting"].map((key) => [key, undefined]),
+  [
+    ...(USER_FIELDS satisfies readonly (keyof UserArgs & keyof User)[]),
+    "travelPolicyId",
+    "onDelete",
+    "adoptExisting",
+  ].map((key) => [key, undefined]),
 );
 
 /**
@@ -356,6 +272,6 @@ export class User extends pulumi.dynamic.Resource {
    * @param opts Pulumi resource options (`parent`, `dependsOn`, `protect`, …). Default: none.
    */
   constructor(name: string, args: UserArgs, opts?: pulumi.CustomResourceOptions) {
-    super(userProvider, name, { ...OUTPUT_KEYS, ...args }, opts, "travelperk", "User");
+    super(userProvider, name, { ...OUTPUT_KEYS, ...args }, opts, DYNAMIC_MODULE, RESOURCE_KINDS.user);
   }
 }

@@ -36,3 +36,14 @@ export interface UserApi {
 
 /** What a transport carries: every model field it can write, with the values it refuses. */
 export type CarriedFields = { readonly [K in UserField]?: Carries };
+
+/** The operation an update is named by in errors: an (in)activation when that is all it changes. */
+export function updateOperation(changes: UserChanges): string {
+  if (Object.keys(changes).join() !== "isActive") return "update user";
+  return changes.isActive === false ? "deactivate user" : changes.isActive === true ? "reactivate user" : "update user";
+}
+
+/** The operation a travel policy write is named by in errors. */
+export function travelPolicyOperation(policyId: string | null): string {
+  return policyId === null ? "unassign travel policy" : `assign travel policy ${policyId}`;
+}

@@ -1,7 +1,21 @@
 /**
  * The user model in the provider's words, shared by both transports (REST and SCIM): what a user is,
- * independent of how a wire spells it. Each transport maps it in its own field table.
+ * independent of how a wire spells it. Each field is declared once, in USER_MODEL (its doc, the
+ * validation of a declared value, whether a User must declare it); the field types, the resources'
+ * input schema and each transport's one field table (users/rest.ts, users/scim-fields.ts) follow from it.
  */
+import { z } from "zod";
+import {
+  booleanInput,
+  countryInput,
+  emailInput,
+  enumInput,
+  languageInput,
+  nonEmptyString,
+  opaqueIdInput,
+  pastDateInput,
+  phoneInput,
+} from "../../input-schemas";
 
 /** Roles TravelPerk knows. */
 export const ROLES = ["traveler", "travel_manager", "company_admin"] as const;
@@ -12,35 +26,55 @@ export const GENDERS = ["male", "female", "other"] as const;
 /** A gender as TravelPerk records it: `male`, `female` or `other`. */
 export type Gender = (typeof GENDERS)[number];
 
-/** The writable user fields, in the provider's words. `null` clears a field on PATCH. */
-export interface UserFields {
-  /** E-mail address, the user's login. */
-  email: string;
-  /** Given name. */
-  firstName: string;
-  /** Family name. */
-  lastName: string;
-  /** The user's role. */
-  role: Role;
-  /** Phone number in E.164 form, e.g. `+34600123456`. */
-  phoneNumber: string;
-  /** ISO 639-1 language code, e.g. `en`. */
-  language: string;
-  /** Gender. */
-  gender: Gender;
-  /** Date of birth, `YYYY-MM-DD`. */
-  dateOfBirth: string;
-  /** ISO 3166-1 alpha-2 country code, e.g. `ES`. */
-  nationality: string;
-  /** Ids of the invoicing profiles the user may book on. */
-  invoicingProfiles: string[];
-  /** Cost centre, free text. */
-  costCenter: string;
-  /** TravelPerk id of the user's manager. */
-  managerId: string;
-  /** Whether the account is active. */
-  isActive: boolean;
+/** One user field as the model declares it: the validation of a declared value, and whether it is required. */
+interface FieldDeclaration {
+  /** The schema a declared value must pass (its output is the field's type). */
+  readonly input: z.ZodType;
+  /** A User must declare it (the others are optional: "not managed" when absent). */
+  readonly required?: true;
 }
+
+/**
+ * Every writable user field, in the model's order: one entry per field. Adding a field means one entry
+ * here, one line in each transport's table (rest.ts, scim-fields.ts; the compiler asks for REST's),
+ * and its documented argument and output in resources/user.ts (the compiler asks for both).
+ */
+export const USER_MODEL = {
+  /** E-mail address, the user's login. */
+  email: { input: emailInput, required: true },
+  /** Given name. */
+  firstName: { input: nonEmptyString, required: true },
+  /** Family name. */
+  lastName: { input: nonEmptyString, required: true },
+  /** The user's role. */
+  role: { input: enumInput(ROLES) },
+  /** Phone number in E.164 form, e.g. `+34600123456`. */
+  phoneNumber: { input: phoneInput },
+  /** ISO 639-1 language code, e.g. `en`. */
+  language: { input: languageInput },
+  /** Gender. */
+  gender: { input: enumInput(GENDERS) },
+  /** Date of birth, `YYYY-MM-DD`, not in the future. */
+  dateOfBirth: { input: pastDateInput },
+  /** ISO 3166-1 alpha-2 country code, e.g. `ES`. */
+  nationality: { input: countryInput },
+  /** Ids of the invoicing profiles the user may book on. */
+  invoicingProfiles: { input: z.array(opaqueIdInput, { error: "must be a list of invoicing profile ids" }) },
+  /** Cost centre, free text. */
+  costCenter: { input: z.string({ error: "must be a string" }) },
+  /** TravelPerk id of the user's manager. */
+  managerId: { input: opaqueIdInput },
+  /** Whether the account is active. */
+  isActive: { input: booleanInput() },
+} as const satisfies Record<string, FieldDeclaration>;
+
+type Model = typeof USER_MODEL;
+
+/** A writable user field's name. */
+export type UserField = keyof Model;
+
+/** The writable user fields, in the provider's words (each as USER_MODEL documents it). `null` clears a field on PATCH. */
+export type UserFields = { -readonly [K in UserField]: z.output<Model[K]["input"]> };
 
 /**
  * A user as read from the API: only `id` and `email` are guaranteed, anything else may be null.
@@ -63,28 +97,27 @@ export interface UserFields {
  * @property isActive Whether the account is active.
  */
 export type User = { id: string; email: string; travelPolicyId: string | null } & {
-  [K in Exclude<keyof UserFields, "email">]: UserFields[K] | null;
+  [K in Exclude<UserField, "email">]: UserFields[K] | null;
 };
 
 /** Every writable user field, in the model's order. */
-export const USER_FIELDS = [
-  "email",
-  "firstName",
-  "lastName",
-  "role",
-  "phoneNumber",
-  "language",
-  "gender",
-  "dateOfBirth",
-  "nationality",
-  "invoicingProfiles",
-  "costCenter",
-  "managerId",
-  "isActive",
-] as const satisfies readonly (keyof UserFields)[];
-
-/** A writable user field's name. */
-export type UserField = (typeof USER_FIELDS)[number];
+export const USER_FIELDS = Object.keys(USER_MODEL) as readonly UserField[];
 
 /** Fields to write: only the keys given change; `null` clears a field. */
 export type UserChanges = Partial<{ [K in UserField]: UserFields[K] | null }>;
+
+/** The zod shape that validates declared `fields`: a required field's schema as it is, the others optional. */
+export type UserInputShape<F extends UserField> = {
+  -readonly [K in F]: Model[K] extends { required: true } ? Model[K]["input"] : z.ZodOptional<Model[K]["input"]>;
+};
+
+/** The input shape of `fields` (for a resource's or the roster file's schema), in the model's order. */
+export function userInputShape<F extends UserField>(fields: readonly F[]): UserInputShape<F> {
+  const declaration = (field: F): FieldDeclaration => USER_MODEL[field];
+  return Object.fromEntries(
+    fields.map((field) => {
+      const { input, required } = declaration(field);
+      return [field, required ? input : input.optional()];
+    }),
+  ) as UserInputShape<F>;
+}

@@ -1,8 +1,8 @@
 /**
  * The users of SCIM 2.0 (RFC 7643/7644) with the enterprise extension and TravelPerk's own, as the
- * live API runs them; and the one field table of that transport. Writes are PATCHes of only what
- * changed, with `If-Match` when the server gave an ETag; a server that refuses PATCH gets a PUT of
- * the whole user as last read. Answers to writes are never taken as the user: it is read again.
+ * live API runs them; the field table they are mapped by is scim-fields.ts. Writes are PATCHes of
+ * only what changed, with `If-Match` when the server gave an ETag; a server that refuses PATCH gets a
+ * PUT of the whole user as last read. Answers to writes are never taken as the user: it is read again.
  */
 import { z } from "zod";
 import { InvalidRequestError, NotFoundError, TravelPerkError, type RequestContext } from "../errors";
@@ -10,163 +10,27 @@ import { currentRun } from "../run";
 import { listAllScim, request, send } from "../request";
 import { policyIdForName, policyNameForId } from "../policies";
 import { opaqueId } from "../wire";
-import type { CarriedFields, UserApi } from "./api";
-import { USER_FIELDS, type Gender, type User, type UserChanges, type UserField, type UserFields } from "./model";
-import { getRestUser, patchRestUser } from "./rest";
+import { travelPolicyOperation, updateOperation, type UserApi } from "./api";
+import type { User } from "./model";
+import { getRestUser, setRestTravelPolicy } from "./rest";
+import {
+  CORE_USER,
+  TRAVELPERK_USER,
+  at,
+  attributes,
+  buildsOnCurrent,
+  readFields,
+  setAt,
+  str,
+  type Resource,
+} from "./scim-fields";
 
-export const CORE_USER = "urn:ietf:params:scim:schemas:core:2.0:User";
-export const ENTERPRISE_USER = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
-export const TRAVELPERK_USER = "urn:ietf:params:scim:schemas:extension:travelperk:2.0:User";
+export { SCIM_CARRIES } from "./scim-fields";
+
 const PATCH_OP = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
-
-/** A SCIM resource as JSON. */
-export type Resource = Record<string, unknown>;
-
-/** One model field on SCIM: how to read it, and the attributes (SCIM paths) that carry it. */
-interface ScimField<K extends UserField> {
-  read(resource: Resource): UserFields[K] | null;
-  /** The attributes to set for a value (`null` removes the attribute); `current` is the user as last read. */
-  write(value: UserFields[K] | null, current: Resource | undefined): [path: string, value: unknown][];
-  /** Why a value cannot be carried, or undefined. */
-  carries?: (value: unknown) => string | undefined;
-}
-
-const GENDER_TO_SCIM: Partial<Record<Gender, string>> = { male: "M", female: "F" };
-
-/** Entries of a multi-valued attribute of `current`, without those `drop` selects. */
-function others(current: Resource | undefined, attribute: string, drop: (entry: Resource) => boolean): Resource[] {
-  const list = current?.[attribute];
-  return Array.isArray(list) ? (list as Resource[]).filter((entry) => !drop(entry)) : [];
-}
-
-const isWork = (entry: Resource) => typeof entry.type === "string" && entry.type.toLowerCase() === "work";
-const str = (value: unknown): string | null => (typeof value === "string" && value !== "" ? value : null);
-
-/**
- * The SCIM field table: every model field this transport carries. A field missing here (`role`,
- * `nationality`) cannot be expressed on SCIM and fails at `check`.
- */
-const SCIM_FIELDS: { [K in UserField]?: ScimField<K> } = {
-  email: {
-    read: (r) => str(r.userName) ?? "",
-    write: (email, current) => [
-      ["userName", email],
-      [
-        "emails",
-        [
-          { value: email, type: "work", primary: true },
-          ...others(current, "emails", (e) => e.primary === true || e.value === email),
-        ],
-      ],
-    ],
-  },
-  firstName: { read: (r) => str(at(r, "name.givenName")), write: (v) => [["name.givenName", v]] },
-  lastName: { read: (r) => str(at(r, "name.familyName")), write: (v) => [["name.familyName", v]] },
-  phoneNumber: {
-    read: (r) => str(others(r, "phoneNumbers", (e) => !isWork(e)).at(0)?.value),
-    write: (phone, current) => {
-      const kept = others(current, "phoneNumbers", isWork);
-      const list = phone === null ? kept : [...kept, { value: phone, type: "work" }];
-      return [["phoneNumbers", list.length > 0 ? list : null]];
-    },
-  },
-  language: {
-    // preferredLanguage may carry a region ("en-US"); the model keeps the ISO 639-1 part.
-    read: (r) => str(r.preferredLanguage)?.split(/[-_]/)[0]?.toLowerCase() ?? null,
-    write: (v) => [["preferredLanguage", v]],
-  },
-  gender: {
-    read: (r) => {
-      const code = str(at(r, `${TRAVELPERK_USER}:gender`))?.toUpperCase();
-      return code === "M" ? "male" : code === "F" ? "female" : null;
-    },
-    write: (v) => [[`${TRAVELPERK_USER}:gender`, v === null ? null : (GENDER_TO_SCIM[v] ?? v)]],
-    carries: (v) =>
-      v === "male" || v === "female"
-        ? undefined
-        : `TravelPerk's SCIM extension records gender as M or F only; "${String(v)}" cannot be sent (leave gender unmanaged, or use travelperk:userApi rest)`,
-  },
-  dateOfBirth: {
-    read: (r) => str(at(r, `${TRAVELPERK_USER}:dateOfBirth`))?.slice(0, 10) ?? null,
-    write: (v) => [[`${TRAVELPERK_USER}:dateOfBirth`, v]],
-  },
-  invoicingProfiles: {
-    read: (r) => {
-      const list = at(r, `${TRAVELPERK_USER}:invoiceProfiles`);
-      return Array.isArray(list) ? list.map((p: Resource) => String(p.value)) : null;
-    },
-    write: (v) => [[`${TRAVELPERK_USER}:invoiceProfiles`, v === null ? null : v.map((value) => ({ value }))]],
-  },
-  costCenter: {
-    read: (r) => str(at(r, `${ENTERPRISE_USER}:costCenter`)),
-    write: (v) => [[`${ENTERPRISE_USER}:costCenter`, v]],
-  },
-  managerId: {
-    read: (r) => {
-      const value = at(r, `${ENTERPRISE_USER}:manager.value`);
-      return typeof value === "number" ? String(value) : str(value);
-    },
-    write: (v) => [[`${ENTERPRISE_USER}:manager`, v === null ? null : { value: v }]],
-  },
-  isActive: {
-    read: (r) =>
-      typeof r.active === "boolean" ? r.active : typeof r.active === "string" ? /^true$/i.test(r.active) : null,
-    write: (v) => [["active", v]],
-  },
-};
-
-/** What SCIM carries, for `check`: the fields of the table, each with the values it refuses. */
-export const SCIM_CARRIES: CarriedFields = Object.fromEntries(
-  USER_FIELDS.filter((field) => SCIM_FIELDS[field]).map((field) => [
-    field,
-    (value: unknown) => (SCIM_FIELDS[field] as ScimField<UserField>).carries?.(value),
-  ]),
-);
 
 /** The attribute that carries the travel policy (by name). */
 const TRAVEL_POLICY = `${TRAVELPERK_USER}:travelPolicy`;
-
-/** `[urn, "a.b"]` for an extension path, `[undefined, "a.b"]` for a core one. */
-function splitPath(path: string): [string | undefined, string[]] {
-  if (!path.startsWith("urn:")) return [undefined, path.split(".")];
-  const cut = path.lastIndexOf(":");
-  return [path.slice(0, cut), path.slice(cut + 1).split(".")];
-}
-
-/** The value at a SCIM path (core or extension, dotted sub-attributes). */
-function at(resource: Resource, path: string): unknown {
-  const [urn, names] = splitPath(path);
-  let node: unknown = urn ? resource[urn] : resource;
-  for (const name of names) node = node && typeof node === "object" ? (node as Resource)[name] : undefined;
-  return node;
-}
-
-/** Sets (or with null removes) the value at a SCIM path, creating the objects on the way. */
-function setAt(resource: Resource, path: string, value: unknown): void {
-  const [urn, names] = splitPath(path);
-  let node = resource;
-  for (const name of urn ? [urn, ...names.slice(0, -1)] : names.slice(0, -1)) {
-    if (!node[name] || typeof node[name] !== "object") node[name] = {};
-    node = node[name] as Resource;
-  }
-  const last = names[names.length - 1] ?? "";
-  // eslint-disable-next-line @typescript-eslint/no-dynamic-delete -- a SCIM resource, not a map: the attribute goes
-  if (value === null) delete node[last];
-  else node[last] = value;
-  if (urn) {
-    const schemas = Array.isArray(resource.schemas) ? (resource.schemas as string[]) : [CORE_USER];
-    resource.schemas = schemas.includes(urn) ? schemas : [...schemas, urn];
-  }
-}
-
-/** The attributes that carry `changes`, in table order. */
-function attributes(changes: UserChanges, current: Resource | undefined): [string, unknown][] {
-  return USER_FIELDS.flatMap((field) => {
-    const value = changes[field];
-    const mapping = SCIM_FIELDS[field] as ScimField<UserField> | undefined;
-    return value === undefined || !mapping ? [] : mapping.write(value, current);
-  });
-}
 
 const scimResource = z.looseObject({ id: opaqueId });
 
@@ -191,12 +55,11 @@ function remember(resource: Resource, etag?: string): void {
 
 /** SCIM resource → model; the travel policy's name becomes its id where a policy listing is served. */
 async function toUser(resource: Resource): Promise<User> {
-  const user: Record<string, unknown> = { id: String(resource.id) };
-  for (const field of USER_FIELDS)
-    user[field] = (SCIM_FIELDS[field] as ScimField<UserField> | undefined)?.read(resource) ?? null;
+  const fields = readFields(resource);
   const policyName = str(at(resource, TRAVEL_POLICY));
-  user.travelPolicyId = policyName === null ? null : await policyIdForName(policyName);
-  return user as User;
+  const travelPolicyId = policyName === null ? null : await policyIdForName(policyName);
+  // A SCIM user's userName is its e-mail ("" when a server answers without one, as before).
+  return { ...fields, email: fields.email ?? "", id: String(resource.id), travelPolicyId };
 }
 
 const userPath = (id: string) => `/Users/${encodeURIComponent(id)}`;
@@ -346,17 +209,8 @@ export const scimUserApi: UserApi = {
   },
 
   async update(id, changes, subject) {
-    const context = {
-      operation:
-        Object.keys(changes).join() === "isActive"
-          ? changes.isActive
-            ? "reactivate user"
-            : "deactivate user"
-          : "update user",
-      subject: subject ?? id,
-    };
-    const needsCurrent = changes.email !== undefined || changes.phoneNumber !== undefined;
-    await write(id, (current) => attributes(changes, current), context, needsCurrent);
+    const context = { operation: updateOperation(changes), subject: subject ?? id };
+    await write(id, (current) => attributes(changes, current), context, buildsOnCurrent(changes));
   },
 
   async delete(id, subject) {
@@ -370,8 +224,7 @@ export const scimUserApi: UserApi = {
   },
 
   async setTravelPolicy(userId, policyId, subject) {
-    const operation = policyId === null ? "unassign travel policy" : `assign travel policy ${policyId}`;
-    const context = { operation, subject: subject ?? userId };
+    const context = { operation: travelPolicyOperation(policyId), subject: subject ?? userId };
     const s = state();
     if (!s.travelPolicyRefused) {
       try {
@@ -384,7 +237,7 @@ export const scimUserApi: UserApi = {
         s.travelPolicyRefused = true;
       }
     }
-    await patchRestUser(userId, { travel_policy: policyId === null ? null : { id: policyId } }, operation, subject);
+    await setRestTravelPolicy(userId, policyId, subject);
   },
 
   async travelPolicyOf(user, subject) {
