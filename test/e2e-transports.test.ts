@@ -5,6 +5,7 @@
  */
 import { TEAM, type Team } from "../examples/team/team";
 import type { StepEvent } from "../provider/runner";
+import { at } from "./helpers/at";
 import { copyProject, useE2E, type E2E } from "./helpers/e2e";
 import { writes } from "./helpers/sandbox";
 import { TRANSPORTS } from "./helpers/transports";
@@ -61,7 +62,7 @@ describe.each(TRANSPORTS)("$name", (t) => {
         expect(env.sandbox.groupMembers(group.id)).toContain(stored.id);
       }
     }
-    if (t.name === "scim") expect(byEmail(TEAM.people[0].email).id).toMatch(/^\d+$/);
+    if (t.name === "scim") expect(byEmail(at(TEAM.people, 0).email).id).toMatch(/^\d+$/);
   });
 
   test("2. a no-op preview: all same, no write, no per-resource read (only the program's lookups)", async () => {
@@ -87,7 +88,7 @@ describe.each(TRANSPORTS)("$name", (t) => {
   });
 
   test("4. drift made outside: refresh shows it, up restores it with one write", async () => {
-    const person = TEAM.people[1];
+    const person = at(TEAM.people, 1);
     env.sandbox.updateUser(byEmail(person.email).id, { cost_center: "DRIFT" });
     const refresh = await run("refresh");
     expect(refresh.steps.filter((s) => s.op === "update" || s.op === "refresh").length).toBeGreaterThan(0);

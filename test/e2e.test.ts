@@ -5,6 +5,7 @@
  */
 import * as fs from "fs";
 import type { Team, TeamMember } from "../examples/team/team";
+import { at } from "./helpers/at";
 import { copyProject, seededIds, useE2E, type E2E } from "./helpers/e2e";
 import { requestLine, writes } from "./helpers/sandbox";
 import type { StepEvent } from "../provider/runner";
@@ -83,7 +84,12 @@ test("2. up creates them; a second preview is all `same` and sends no request", 
   expect(ours(up.steps).filter((s) => s.op === "create")).toHaveLength(3 + 4 + 3);
   const users = env.sandbox.listUsers();
   expect(users.map((u) => u.email).sort()).toEqual(["ada@example.com", "alan@example.com", "grace@example.com"]);
-  const [eng, sales] = ["Engineering", "Sales"].map((name) => env.sandbox.listGroups().find((g) => g.name === name)!);
+  const group = (name: string) =>
+    at(
+      env.sandbox.listGroups().filter((g) => g.name === name),
+      0,
+    );
+  const [eng, sales] = [group("Engineering"), group("Sales")];
   expect(env.sandbox.groupMembers(eng.id).sort()).toEqual(
     [byEmail("ada@example.com").id, byEmail("alan@example.com").id].sort(),
   );
