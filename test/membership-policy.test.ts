@@ -2,6 +2,7 @@
 import * as runtime from "../provider/runtime";
 import { NotFoundError } from "../provider/client/errors";
 import { addGroupMember } from "../provider/client/groups";
+import { at } from "./helpers/at";
 import { requestLine, useSandbox, writes } from "./helpers/sandbox";
 
 const sandbox = useSandbox();
@@ -18,7 +19,7 @@ function person(email = "joe@example.com") {
 
 test("membership: create reads the group once and POSTs; an existing member costs no write; 409 is success", async () => {
   const [joe, ann] = [person(), person("ann@example.com")];
-  const [eng] = sandbox().listGroups();
+  const eng = at(sandbox().listGroups(), 0);
   sandbox().clearLog();
   const created = await groupMembership.create({ groupId: eng.id, userId: joe.id });
   await groupMembership.create({ groupId: eng.id, userId: ann.id });
@@ -42,7 +43,7 @@ test("membership: create reads the group once and POSTs; an existing member cost
 
 test("membership: read finds it, or reports it gone; delete of a non-member (404) is success", async () => {
   const joe = person();
-  const [eng] = sandbox().listGroups();
+  const eng = at(sandbox().listGroups(), 0);
   const created = await groupMembership.create({ groupId: eng.id, userId: joe.id });
   expect(await groupMembership.read(created.id, created.outs)).toMatchObject({
     id: created.id,
@@ -65,25 +66,9 @@ test("membership: a group that does not exist fails, naming the person by e-mail
   expect(error.message).toContain("grp_missing");
 });
 
-test("membership: changing either id is a replacement", async () => {
-  const olds = { groupId: "g1", userId: "u1" };
-  expect(await groupMembership.diff("g1:u1", olds, { groupId: "g1", userId: "u1" })).toMatchObject({
-    changes: false,
-    replaces: [],
-  });
-  expect(await groupMembership.diff("g1:u1", olds, { groupId: "g2", userId: "u1" })).toMatchObject({
-    changes: true,
-    replaces: ["groupId"],
-  });
-  expect(await groupMembership.diff("g1:u1", olds, { groupId: "g1", userId: "u2" })).toMatchObject({
-    changes: true,
-    replaces: ["userId"],
-  });
-});
-
 test("policy: assign is one PATCH; drift reads back; update re-assigns; delete clears", async () => {
   const joe = person();
-  const [standard, executive] = sandbox().listPolicies();
+  const [standard, executive] = [at(sandbox().listPolicies(), 0), at(sandbox().listPolicies(), 1)];
   sandbox().clearLog();
   const created = await policyAssignment.create({ userId: joe.id, policyId: standard.id });
   expect(sandbox().requests.map(requestLine)).toEqual([`PATCH /users/${joe.id}`]);
@@ -108,25 +93,55 @@ test("policy: assign is one PATCH; drift reads back; update re-assigns; delete c
   expect(sandbox().getUser(joe.id)?.travel_policy ?? null).toBeNull();
 });
 
-test("policy: another user is a replacement; a policy change is in place", async () => {
-  const olds = { userId: "u1", policyId: "p1" };
-  expect(await policyAssignment.diff("u1", olds, { userId: "u1", policyId: "p2" })).toEqual({
-    changes: true,
-    replaces: [],
-  });
-  expect(await policyAssignment.diff("u1", olds, { userId: "u2", policyId: "p1" })).toEqual({
-    changes: true,
-    replaces: ["userId"],
-  });
-  expect(await policyAssignment.diff("u1", olds, { userId: "u1", policyId: "p1" })).toEqual({
-    changes: false,
-    replaces: [],
-  });
+const inPlace = { changes: true, replaces: [] };
+const unchanged = { changes: false, replaces: [] };
+/** What each diff says: a membership's two ids both replace it; a policy's user replaces it, its policy is in place. */
+const diffs: [string, typeof groupMembership, Record<string, string>, Record<string, string>, object][] = [
+  [
+    "membership: the same ids",
+    groupMembership,
+    { groupId: "g1", userId: "u1" },
+    { groupId: "g1", userId: "u1" },
+    { ...unchanged, deleteBeforeReplace: false },
+  ],
+  [
+    "membership: another group",
+    groupMembership,
+    { groupId: "g1", userId: "u1" },
+    { groupId: "g2", userId: "u1" },
+    { changes: true, replaces: ["groupId"], deleteBeforeReplace: false },
+  ],
+  [
+    "membership: another user",
+    groupMembership,
+    { groupId: "g1", userId: "u1" },
+    { groupId: "g1", userId: "u2" },
+    { changes: true, replaces: ["userId"], deleteBeforeReplace: false },
+  ],
+  [
+    "policy: another policy",
+    policyAssignment,
+    { userId: "u1", policyId: "p1" },
+    { userId: "u1", policyId: "p2" },
+    inPlace,
+  ],
+  [
+    "policy: another user",
+    policyAssignment,
+    { userId: "u1", policyId: "p1" },
+    { userId: "u2", policyId: "p1" },
+    { changes: true, replaces: ["userId"] },
+  ],
+  ["policy: the same", policyAssignment, { userId: "u1", policyId: "p1" }, { userId: "u1", policyId: "p1" }, unchanged],
+];
+
+test.each(diffs)("diff, %s", async (_case, provider, olds, news, expected) => {
+  expect(await provider.diff("id", olds, news)).toEqual(expected);
 });
 
 test("policy: a user that is gone reads as gone and deletes as done; an unknown policy names the user", async () => {
   const joe = person();
-  const [standard] = sandbox().listPolicies();
+  const standard = at(sandbox().listPolicies(), 0);
   const created = await policyAssignment.create({ userId: joe.id, policyId: standard.id });
   const error = (await policyAssignment
     .update(created.id, created.outs, { userId: joe.id, policyId: "pol_missing" })

@@ -99,11 +99,14 @@ describe("the guide's SCIM (contract sandbox): travel fields refused", () => {
     const created = await user.create(await checked(jane));
     const second = await user.create(await checked({ ...jane, email: "john@example.com", firstName: "John" }));
     expect(sandbox().requests.map((r) => r.path)).toEqual(["/api/scim/v2/Users", "/api/scim/v2/Users"]);
-    const [executive, standard] = ["Executive", "Standard"].map((name) =>
-      sandbox()
+    const policyNamed = (name: string) => {
+      const policy = sandbox()
         .listPolicies()
-        .find((p) => p.name === name)!,
-    );
+        .find((p) => p.name === name);
+      if (!policy) throw new Error(`the sandbox has no policy ${name}`);
+      return policy;
+    };
+    const [executive, standard] = [policyNamed("Executive"), policyNamed("Standard")];
     runtime.startNewCommand();
     sandbox().clearLog();
 

@@ -5,6 +5,7 @@
  */
 import * as runtime from "../provider/runtime";
 import { UserExistsError } from "../provider/resources/user";
+import { expectOnlyAccount, insertAccount } from "./helpers/accounts";
 import { useSandbox, writes } from "./helpers/sandbox";
 import { TRANSPORTS, envOf } from "./helpers/transports";
 
@@ -85,18 +86,13 @@ describe.each(TRANSPORTS)("$name", (t) => {
   });
 
   test("an inactive account with the e-mail is reactivated (same id); an active one needs adoptExisting", async () => {
-    const old = sandbox().insertUser({ email: "jane@example.com", first_name: "J", last_name: "D", is_active: false });
+    const old = insertAccount(sandbox(), "jane@example.com", ["J", "D"], false);
     const created = await user.create(await checked(jane));
     expect(created.id).toBe(old.id);
     expect(sandbox().getUser(old.id)).toMatchObject({ is_active: true, first_name: "Jane", cost_center: "ENG" });
     expect(sandbox().listUsers()).toHaveLength(1);
 
-    const ann = sandbox().insertUser({
-      email: "ann@example.com",
-      first_name: "Ann",
-      last_name: "Lee",
-      is_active: true,
-    });
+    const ann = insertAccount(sandbox(), "ann@example.com", ["Ann", "Lee"], true);
     runtime.startNewCommand();
     const refused = await user.create(await checked({ ...jane, email: "ANN@example.com" })).catch((e: unknown) => e);
     expect(refused).toBeInstanceOf(UserExistsError);
@@ -115,12 +111,7 @@ describe.each(TRANSPORTS)("$name", (t) => {
     } finally {
       sandbox().setOptions({ lostResponseRate: 0 });
     }
-    expect(
-      sandbox()
-        .listUsers()
-        .filter((u) => u.email === "jane@example.com"),
-    ).toHaveLength(1);
-    expect(created.id).toBe(sandbox().findUserByEmail("jane@example.com")?.id);
+    expectOnlyAccount(sandbox(), "jane@example.com", created.id);
     expect(log().slice(0, 2)).toEqual([L.createUser, L.findUser]);
   });
 

@@ -1,6 +1,7 @@
 /** The User provider's whole lifecycle against the sandbox over HTTP, with the request log as evidence. */
 import * as runtime from "../provider/runtime";
 import { UserExistsError } from "../provider/resources/user";
+import { expectOnlyAccount, insertAccount } from "./helpers/accounts";
 import { requestLine, useSandbox, writes } from "./helpers/sandbox";
 
 const sandbox = useSandbox();
@@ -108,13 +109,7 @@ test("onDelete: delete removes the account; a 404 on delete is success", async (
 });
 
 test("an inactive user with the e-mail is reactivated and brought to the declared state", async () => {
-  const old = sandbox().insertUser({
-    email: "Jane@Example.com",
-    first_name: "J",
-    last_name: "D",
-    is_active: false,
-    role: "company_admin",
-  });
+  const old = insertAccount(sandbox(), "Jane@Example.com", ["J", "D"], false, { role: "company_admin" });
   sandbox().clearLog();
   const created = await user.create(await checked(jane));
   expect(created.id).toBe(old.id);
@@ -134,12 +129,7 @@ test("an inactive user with the e-mail is reactivated and brought to the declare
 });
 
 test("an active user with the e-mail is adopted only with adoptExisting", async () => {
-  const old = sandbox().insertUser({
-    email: "jane@example.com",
-    first_name: "Jane",
-    last_name: "Doe",
-    is_active: true,
-  });
+  const old = insertAccount(sandbox(), "jane@example.com", ["Jane", "Doe"], true);
   const error = await user.create(await checked(jane)).catch((e: unknown) => e);
   expect(error).toBeInstanceOf(UserExistsError);
   expect((error as Error).message).toContain("jane@example.com");
@@ -155,13 +145,9 @@ test("an active user with the e-mail is adopted only with adoptExisting", async 
 });
 
 test("adopting a user whose fields already match sends no PATCH", async () => {
-  const old = sandbox().insertUser({
-    email: "jane@example.com",
-    first_name: "Jane",
-    last_name: "Doe",
+  const old = insertAccount(sandbox(), "jane@example.com", ["Jane", "Doe"], true, {
     role: "traveler",
     cost_center: "ENG-1",
-    is_active: true,
   });
   sandbox().clearLog();
   const adopted = await user.create(await checked({ ...jane, adoptExisting: true }));
@@ -205,12 +191,7 @@ test("a POST whose answer is lost after the server committed it never creates a 
   sandbox().setOptions({ lostResponseRate: 1 });
   try {
     const created = await user.create(await checked(jane));
-    expect(
-      sandbox()
-        .listUsers()
-        .filter((u) => u.email === "jane@example.com"),
-    ).toHaveLength(1);
-    expect(created.id).toBe(sandbox().findUserByEmail("jane@example.com")?.id);
+    expectOnlyAccount(sandbox(), "jane@example.com", created.id);
     expect(sandbox().requests.map(requestLine).slice(0, 2)).toEqual(["POST /users", "GET /users"]);
   } finally {
     sandbox().setOptions({ lostResponseRate: 0 });
@@ -218,7 +199,7 @@ test("a POST whose answer is lost after the server committed it never creates a 
 });
 
 test("a step after the POST that fails leaves the user in state as created-but-failed", async () => {
-  const old = sandbox().insertUser({ email: "jane@example.com", first_name: "J", last_name: "D", is_active: false });
+  const old = insertAccount(sandbox(), "jane@example.com", ["J", "D"], false);
   // The reactivation PATCH keeps failing with 500 (the POST and the look-up succeed).
   sandbox().setOptions({ faultWhen: (method) => method === "PATCH" });
   process.env.TRAVELPERK_MAX_RETRIES = "1";

@@ -19,19 +19,19 @@ import { NotFoundError } from "../client/errors";
 import { addGroupMember, groupMembers, removeGroupMember } from "../client/groups";
 import { currentRun } from "../client/run";
 import groupMembersProvider from "../entry/group-members";
-import { namingUser } from "./subject";
 import { opaqueIdInput } from "../input-schemas";
-import { checkInputs, containsUnknown } from "./validation";
+import { DYNAMIC_MODULE, RESOURCE_KINDS, resourceLabel } from "../type-tokens";
+import type { ConnectionArgs, ResourceProviderImpl } from "./connection";
+import { namingUser } from "./subject";
+import { changedKeys, checkInputs, containsUnknown } from "./validation";
 import { z } from "zod";
 
 /** Arguments of a {@link GroupMembers}. */
-export interface GroupMembersArgs {
+export interface GroupMembersArgs extends ConnectionArgs {
   /** TravelPerk id of the group (department), e.g. from `getGroup`. Changing it replaces the resource (the new group is filled before the old one is emptied). */
   groupId: pulumi.Input<string>;
   /** TravelPerk ids of every member the group should have, e.g. `User` ids; order does not matter, each id once. Members not listed are removed. An empty list empties the group. */
   userIds: pulumi.Input<pulumi.Input<string>[]>;
-  /** The organisation's connection: settings from `travelperk:<connection>.*` (env `TRAVELPERK_<CONNECTION>_*`). Default: the default connection. Changing it replaces the resource. */
-  connection?: pulumi.Input<string>;
 }
 
 const groupMembersSchema = z.object({
@@ -45,7 +45,7 @@ export type GroupMembersInputs = z.infer<typeof groupMembersSchema>;
 /** Outputs: the group and the ids of its members (sorted), as last written or read. */
 export type GroupMembersOutputs = GroupMembersInputs;
 
-const RESOURCE_TYPE = "travelperk:GroupMembers";
+const RESOURCE_TYPE = resourceLabel(RESOURCE_KINDS.groupMembers);
 
 // ---- provider ---------------------------------------------------------------------------------
 
@@ -101,24 +101,23 @@ async function applyChanges(groupId: string, changes: { add: string[]; remove: s
     ...changes.remove.map((userId) => namingUser(userId, () => removeGroupMember(groupId, userId))),
   ]);
   const failed = results.filter((r): r is PromiseRejectedResult => r.status === "rejected");
-  if (failed.length > 0) {
-    const first: unknown = failed[0].reason;
-    if (failed.length === 1 || !(first instanceof Error)) throw first;
-    first.message = `${first.message} (and ${failed.length - 1} more membership change${failed.length === 2 ? "" : "s"} of group ${groupId} failed)`;
-    throw first;
-  }
+  const firstFailed = failed.at(0);
+  if (!firstFailed) return;
+  const first: unknown = firstFailed.reason;
+  const others = failed.length - 1;
+  if (others === 0 || !(first instanceof Error)) throw first;
+  first.message = `${first.message} (and ${others} more membership change${others === 1 ? "" : "s"} of group ${groupId} failed)`;
+  throw first;
 }
 
 /** The GroupMembers provider; served by `pulumi-travelperk/runtime` inside the provider process. */
-export const groupMembersProviderImpl: Required<
-  Omit<pulumi.dynamic.ResourceProvider<GroupMembersInputs, GroupMembersOutputs>, "configure">
-> = {
+export const groupMembersProviderImpl: ResourceProviderImpl<GroupMembersInputs, GroupMembersOutputs> = {
   check(_olds, news) {
-    const raw = news as Record<string, unknown>;
-    const result = checkInputs(groupMembersSchema, RESOURCE_TYPE, raw);
-    const failures = [...(result.failures ?? []), ...listFailures(raw.userIds)];
-    if (failures.length > 0) return Promise.resolve({ failures });
-    const inputs = result.inputs as GroupMembersInputs;
+    // The program's values, unvalidated: `userIds` may be anything until the schema says otherwise.
+    const result = checkInputs(groupMembersSchema, RESOURCE_TYPE, news);
+    const failures = [...(result.failures ?? []), ...listFailures(Reflect.get(news, "userIds"))];
+    const inputs = result.inputs;
+    if (failures.length > 0 || !inputs) return Promise.resolve({ failures });
     // The members this program declares: a resource of the same run that leaves the program (the
     // memberships of a group switched to authoritative, this group under its old name) must not remove
     // them. Deletes of resources gone from the program run after every check.
@@ -133,7 +132,7 @@ export const groupMembersProviderImpl: Required<
   },
 
   diff(_id, olds, news) {
-    const replaces = containsUnknown(news.groupId) || olds.groupId !== news.groupId ? ["groupId"] : [];
+    const replaces = changedKeys(olds, news, ["groupId"]);
     // Set semantics: the same members in another order are no change.
     const membersChanged =
       containsUnknown(news.userIds) || JSON.stringify(sorted(olds.userIds)) !== JSON.stringify(sorted(news.userIds));
@@ -218,6 +217,6 @@ export class GroupMembers extends pulumi.dynamic.Resource {
    * @param opts Pulumi resource options (`parent`, `dependsOn`, `protect`, …). Default: none.
    */
   constructor(name: string, args: GroupMembersArgs, opts?: pulumi.CustomResourceOptions) {
-    super(groupMembersProvider, name, { ...args }, opts, "travelperk", "GroupMembers");
+    super(groupMembersProvider, name, { ...args }, opts, DYNAMIC_MODULE, RESOURCE_KINDS.groupMembers);
   }
 }

@@ -7,19 +7,19 @@ import { NotFoundError } from "../client/errors";
 import { addGroupMember, groupMembers, removeGroupMember } from "../client/groups";
 import { currentRun } from "../client/run";
 import membershipProvider from "../entry/group-membership";
-import { namingUser } from "./subject";
 import { opaqueIdInput } from "../input-schemas";
-import { checkInputs, containsUnknown } from "./validation";
+import { DYNAMIC_MODULE, RESOURCE_KINDS, resourceLabel } from "../type-tokens";
+import type { ConnectionArgs, ResourceProviderImpl } from "./connection";
+import { namingUser } from "./subject";
+import { changedKeys, schemaCheck } from "./validation";
 import { z } from "zod";
 
 /** Arguments of a {@link GroupMembership}. */
-export interface GroupMembershipArgs {
+export interface GroupMembershipArgs extends ConnectionArgs {
   /** TravelPerk id of the group (department), e.g. from `getGroup`. Changing it replaces the membership. */
   groupId: pulumi.Input<string>;
   /** TravelPerk id of the user, e.g. a `User`'s `id`. Changing it replaces the membership. */
   userId: pulumi.Input<string>;
-  /** The organisation's connection: settings from `travelperk:<connection>.*` (env `TRAVELPERK_<CONNECTION>_*`). Default: the default connection. Changing it replaces the resource. */
-  connection?: pulumi.Input<string>;
 }
 
 const membershipSchema = z.object({ groupId: opaqueIdInput, userId: opaqueIdInput });
@@ -27,23 +27,16 @@ const membershipSchema = z.object({ groupId: opaqueIdInput, userId: opaqueIdInpu
 /** Inputs and outputs are the same two ids. */
 export type GroupMembershipState = z.infer<typeof membershipSchema>;
 
-const RESOURCE_TYPE = "travelperk:GroupMembership";
-
 /** The GroupMembership provider; served by `pulumi-travelperk/runtime` inside the provider process. */
-export const groupMembershipProviderImpl: Required<Omit<pulumi.dynamic.ResourceProvider, "configure">> = {
-  check(_olds, news: Record<string, unknown>) {
-    return Promise.resolve(checkInputs(membershipSchema, RESOURCE_TYPE, news));
-  },
+export const groupMembershipProviderImpl: ResourceProviderImpl<GroupMembershipState, GroupMembershipState> = {
+  check: schemaCheck(membershipSchema, RESOURCE_KINDS.groupMembership),
 
-  diff(_id, olds: Record<string, unknown>, news: Record<string, unknown>) {
-    const replaces = (["groupId", "userId"] as const).filter(
-      (key) => containsUnknown(news[key]) || olds[key] !== news[key],
-    );
+  diff(_id, olds, news) {
+    const replaces = changedKeys(olds, news, ["groupId", "userId"]);
     return Promise.resolve({ changes: replaces.length > 0, replaces, deleteBeforeReplace: false });
   },
 
-  async create(props) {
-    const { groupId, userId } = props as GroupMembershipState;
+  async create({ groupId, userId }) {
     // The group's member list is read once per process: an adopted user already in it costs no write.
     // When it cannot be read, the POST below reports why (404 for an unknown group, naming the user).
     const members = await groupMembers(groupId, true).catch(() => undefined);
@@ -54,7 +47,10 @@ export const groupMembershipProviderImpl: Required<Omit<pulumi.dynamic.ResourceP
   },
 
   async read(id, props) {
-    const { groupId, userId } = props as GroupMembershipState;
+    // A refresh reads with the state's outputs, the two ids; a membership has no other way to be found.
+    if (!props)
+      throw new Error(`${resourceLabel(RESOURCE_KINDS.groupMembership)} ${id} can only be read from its state`);
+    const { groupId, userId } = props;
     let members: ReadonlySet<string>;
     try {
       members = await groupMembers(groupId);
@@ -65,14 +61,12 @@ export const groupMembershipProviderImpl: Required<Omit<pulumi.dynamic.ResourceP
     return members.has(userId) ? { id, props: { groupId, userId }, inputs: { groupId, userId } } : {};
   },
 
-  update(_id, _olds, news) {
+  update(_id, _olds, { groupId, userId }) {
     // Unreachable in practice: every change of inputs is a replacement (see diff).
-    const { groupId, userId } = news as GroupMembershipState;
     return Promise.resolve({ outs: { groupId, userId } });
   },
 
-  async delete(_id, props) {
-    const { groupId, userId } = props as GroupMembershipState;
+  async delete(_id, { groupId, userId }) {
     // Another resource of this run took this membership over (found it in place): it is not removed.
     if (currentRun().knowledge.wasFoundInPlace(`membership:${groupId}:${userId}`)) return;
     // Not a member any more (404) counts as done.
@@ -95,6 +89,6 @@ export class GroupMembership extends pulumi.dynamic.Resource {
    * @param opts Pulumi resource options (`parent`, `dependsOn`, `protect`, …). Default: none.
    */
   constructor(name: string, args: GroupMembershipArgs, opts?: pulumi.CustomResourceOptions) {
-    super(membershipProvider, name, { ...args }, opts, "travelperk", "GroupMembership");
+    super(membershipProvider, name, { ...args }, opts, DYNAMIC_MODULE, RESOURCE_KINDS.groupMembership);
   }
 }

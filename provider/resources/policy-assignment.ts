@@ -8,43 +8,40 @@ import { setTravelPolicy } from "../client/policies";
 import { currentRun } from "../client/run";
 import { readTravelPolicy } from "../client/users";
 import policyProvider from "../entry/policy-assignment";
-import { namingUser } from "./subject";
 import { opaqueIdInput } from "../input-schemas";
-import { checkInputs, containsUnknown } from "./validation";
+import { DYNAMIC_MODULE, RESOURCE_KINDS } from "../type-tokens";
+import type { ConnectionArgs, ResourceProviderImpl } from "./connection";
+import { namingUser } from "./subject";
+import { changedKeys, schemaCheck } from "./validation";
 import { z } from "zod";
 
 /** Arguments of a {@link PolicyAssignment}. */
-export interface PolicyAssignmentArgs {
+export interface PolicyAssignmentArgs extends ConnectionArgs {
   /** TravelPerk id of the user, e.g. a `User`'s `id`. Changing it replaces the assignment. */
   userId: pulumi.Input<string>;
   /** TravelPerk id of the travel policy, e.g. from `getTravelPolicy` (on SCIM without a policy listing: its name). Changing it updates in place. */
   policyId: pulumi.Input<string>;
-  /** The organisation's connection: settings from `travelperk:<connection>.*` (env `TRAVELPERK_<CONNECTION>_*`). Default: the default connection. Changing it replaces the resource. */
-  connection?: pulumi.Input<string>;
 }
 
 const assignmentSchema = z.object({ userId: opaqueIdInput, policyId: opaqueIdInput });
 
-/** Inputs; outputs are the same, with `policyId` as TravelPerk holds it (null when cleared outside). */
+/** Inputs as `check` returns them: the user and the policy. */
 export type PolicyAssignmentInputs = z.infer<typeof assignmentSchema>;
 
-const RESOURCE_TYPE = "travelperk:PolicyAssignment";
+/** Outputs: the same, with `policyId` as TravelPerk holds it (null when cleared outside Pulumi). */
+export type PolicyAssignmentOutputs = { userId: string; policyId: string | null };
 
 /** The PolicyAssignment provider; served by `pulumi-travelperk/runtime` inside the provider process. */
-export const policyAssignmentProviderImpl: Required<Omit<pulumi.dynamic.ResourceProvider, "configure">> = {
-  check(_olds, news: Record<string, unknown>) {
-    return Promise.resolve(checkInputs(assignmentSchema, RESOURCE_TYPE, news));
-  },
+export const policyAssignmentProviderImpl: ResourceProviderImpl<PolicyAssignmentInputs, PolicyAssignmentOutputs> = {
+  check: schemaCheck(assignmentSchema, RESOURCE_KINDS.policyAssignment),
 
-  diff(_id, olds: Record<string, unknown>, news: Record<string, unknown>) {
-    const userChanged = containsUnknown(news.userId) || olds.userId !== news.userId;
-    const policyChanged = containsUnknown(news.policyId) || olds.policyId !== news.policyId;
+  diff(_id, olds, news) {
+    const changed = changedKeys(olds, news, ["userId", "policyId"]);
     // A new policy for the same user is a PATCH; replacing would clear the new policy on delete.
-    return Promise.resolve({ changes: userChanged || policyChanged, replaces: userChanged ? ["userId"] : [] });
+    return Promise.resolve({ changes: changed.length > 0, replaces: changed.filter((key) => key === "userId") });
   },
 
-  async create(props) {
-    const { userId, policyId } = props as PolicyAssignmentInputs;
+  async create({ userId, policyId }) {
     // An adopted user may hold the policy already (this process just read it): no write then.
     const { knowledge } = currentRun();
     if (knowledge.knownUser(userId)?.travelPolicyId !== policyId) {
@@ -56,7 +53,8 @@ export const policyAssignmentProviderImpl: Required<Omit<pulumi.dynamic.Resource
   },
 
   async read(id, props) {
-    const { userId } = props as PolicyAssignmentInputs;
+    // The assignment's id is its user's.
+    const userId = props?.userId ?? id;
     try {
       // A policy changed or cleared outside Pulumi shows as drift; the next `up` assigns it again.
       const current = { userId, policyId: await readTravelPolicy(userId) };
@@ -67,14 +65,12 @@ export const policyAssignmentProviderImpl: Required<Omit<pulumi.dynamic.Resource
     }
   },
 
-  async update(_id, _olds, news) {
-    const { userId, policyId } = news as PolicyAssignmentInputs;
+  async update(_id, _olds, { userId, policyId }) {
     await namingUser(userId, () => setTravelPolicy(userId, policyId));
     return { outs: { userId, policyId } };
   },
 
-  async delete(_id, props) {
-    const { userId, policyId } = props as PolicyAssignmentInputs;
+  async delete(_id, { userId, policyId }) {
     // Another resource of this run took this assignment over (found it in place): it is not cleared.
     if (currentRun().knowledge.wasFoundInPlace(`policy:${userId}:${policyId}`)) return;
     try {
@@ -100,6 +96,6 @@ export class PolicyAssignment extends pulumi.dynamic.Resource {
    * @param opts Pulumi resource options (`parent`, `dependsOn`, `protect`, …). Default: none.
    */
   constructor(name: string, args: PolicyAssignmentArgs, opts?: pulumi.CustomResourceOptions) {
-    super(policyProvider, name, { ...args }, opts, "travelperk", "PolicyAssignment");
+    super(policyProvider, name, { ...args }, opts, DYNAMIC_MODULE, RESOURCE_KINDS.policyAssignment);
   }
 }

@@ -1,10 +1,12 @@
 /**
  * Shared input validation for `check`: the runner that turns zod issues into Pulumi check failures
- * (property + reason), and the test for values Pulumi does not know yet. The field schemas themselves
+ * (property + reason), the test for values Pulumi does not know yet, and the inputs a `diff` finds
+ * changed. The field schemas themselves
  * are in input-schemas.ts (client-neutral: the user model declares its fields with them). No API call here.
  */
 import * as pulumi from "@pulumi/pulumi";
 import type { z } from "zod";
+import { resourceLabel, type ResourceKind } from "../type-tokens";
 
 // The roster file's schema reads these through the resources' validation.
 export { booleanInput, enumInput, nonEmptyString } from "../input-schemas";
@@ -61,4 +63,18 @@ export function checkInputs<S extends z.ZodObject>(
   }
   // Unknown values stand in for their fields until Pulumi knows them.
   return { inputs: { ...parsed.data, ...unknown } as z.output<S> };
+}
+
+/** A provider's `check` that validates against `schema` only (the resource of `kind` needs nothing more). */
+export function schemaCheck<S extends z.ZodObject>(schema: S, kind: ResourceKind) {
+  return (_olds: unknown, news: object) => Promise.resolve(checkInputs(schema, resourceLabel(kind), news));
+}
+
+/** The `keys` whose new value is not known yet or differs from the old one. */
+export function changedKeys<K extends string>(
+  olds: { readonly [P in K]?: unknown },
+  news: { readonly [P in K]?: unknown },
+  keys: readonly K[],
+): K[] {
+  return keys.filter((key) => containsUnknown(news[key]) || olds[key] !== news[key]);
 }
