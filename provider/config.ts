@@ -8,11 +8,11 @@
 
 import * as os from "node:os";
 import * as path from "node:path";
-import { RATE_CONTROL, type RateControl } from "./client/scheduler";
+import { DEFAULTS, type RateControl } from "./defaults";
 import { CONNECTION_NAME, DEFAULT_CONNECTION, connectionLabel, currentConnection } from "./connection";
 
 /** Where the live API lives when nothing else is configured. */
-export const DEFAULT_API_URL = "https://app.travelperk.com/api/v2";
+export const DEFAULT_API_URL = DEFAULTS.apiUrl;
 
 /** A configuration value as the Pulumi config or environment spells it. */
 interface Setting {
@@ -341,8 +341,8 @@ function readRateControl(connection: string, env: NodeJS.ProcessEnv): Partial<Ra
   if (!parsed || typeof parsed !== "object" || Array.isArray(parsed)) throw fail("must be a JSON object");
   const overrides: Partial<Record<keyof RateControl, number>> = {};
   for (const [key, value] of Object.entries(parsed)) {
-    if (!Object.hasOwn(RATE_CONTROL, key))
-      throw fail(`unknown parameter "${key}" (known: ${Object.keys(RATE_CONTROL).join(", ")})`);
+    if (!Object.hasOwn(DEFAULTS.pace, key))
+      throw fail(`unknown parameter "${key}" (known: ${Object.keys(DEFAULTS.pace).join(", ")})`);
     if (typeof value !== "number" || !Number.isFinite(value) || value < 0)
       throw fail(`"${key}" must be a non-negative number`);
     overrides[key as keyof RateControl] = value;
@@ -352,7 +352,7 @@ function readRateControl(connection: string, env: NodeJS.ProcessEnv): Partial<Ra
 
 /** The user API chosen (`travelperk:userApi`); needs no credential, so `check` can ask it. */
 export function resolveUserApi(env: NodeJS.ProcessEnv = process.env, connection = currentConnection()): UserApiKind {
-  const raw = read("userApi", connection, env)?.trim().toLowerCase() ?? "rest";
+  const raw = read("userApi", connection, env)?.trim().toLowerCase() ?? DEFAULTS.userApi;
   if (!(USER_APIS as readonly string[]).includes(raw))
     throw new InvalidChoiceError(settingFor("userApi", connection), raw, USER_APIS);
   return raw as UserApiKind;
@@ -360,7 +360,7 @@ export function resolveUserApi(env: NodeJS.ProcessEnv = process.env, connection 
 
 /** The SCIM base URL of the guide's layout: `<origin of apiUrl>/api/scim/v2`. */
 export function defaultScimUrl(apiUrl: string): string {
-  return `${new URL(apiUrl).origin}/api/scim/v2`;
+  return `${new URL(apiUrl).origin}${DEFAULTS.scimPath}`;
 }
 
 /** The connection's API base URL (no trailing slash). */
@@ -380,15 +380,15 @@ export function resolveOAuthEndpoints(
 ): { authorizeUrl: string; tokenUrl: string } {
   const origin = new URL(resolveApiUrl(env, connection, source)).origin;
   return {
-    authorizeUrl: read("authorizeUrl", connection, env, source) ?? `${origin}/oauth2/authorize`,
-    tokenUrl: read("tokenUrl", connection, env, source) ?? `${origin}/oauth2/token`,
+    authorizeUrl: read("authorizeUrl", connection, env, source) ?? `${origin}${DEFAULTS.authorizePath}`,
+    tokenUrl: read("tokenUrl", connection, env, source) ?? `${origin}${DEFAULTS.tokenPath}`,
   };
 }
 
 /** The default token cache: `$XDG_CACHE_HOME/pulumi-travelperk/tokens.json` (else under `~/.cache`). */
 export function defaultTokenCachePath(env: NodeJS.ProcessEnv = process.env): string {
   const base = env.XDG_CACHE_HOME || path.join(os.homedir(), ".cache");
-  return path.join(base, "pulumi-travelperk", "tokens.json");
+  return path.join(base, ...DEFAULTS.tokenCacheFile);
 }
 
 /** The token cache file of a connection, and whether a setting named it. */
@@ -504,10 +504,13 @@ export function resolveSettings(
       scimToken === undefined ? credentials : { kind: "scimToken", token: scimToken.value, from: scimToken.from },
     ...resolveOAuthEndpoints(env, connection),
     tokenCache: resolveTokenCache(env, connection),
-    maxRetries: readNumber("maxRetries", connection, env, 8),
-    retryBaseDelayMs: readNumber("retryBaseDelayMs", connection, env, 500),
-    requestTimeoutMs: readNumber("requestTimeoutMs", connection, env, 30_000),
-    maxConcurrentRequests: Math.max(1, Math.floor(readNumber("maxConcurrentRequests", connection, env, 8))),
+    maxRetries: readNumber("maxRetries", connection, env, DEFAULTS.retry.retries),
+    retryBaseDelayMs: readNumber("retryBaseDelayMs", connection, env, DEFAULTS.retry.baseDelayMs),
+    requestTimeoutMs: readNumber("requestTimeoutMs", connection, env, DEFAULTS.requestTimeoutMs),
+    maxConcurrentRequests: Math.max(
+      1,
+      Math.floor(readNumber("maxConcurrentRequests", connection, env, DEFAULTS.maxConcurrentRequests)),
+    ),
     maxRequestsPerSecond:
       maxPerSecond === undefined ? undefined : readNumber("maxRequestsPerSecond", connection, env, 0) || undefined,
     rateControl: readRateControl(connection, env),

@@ -13,16 +13,10 @@
  * - Statuses in DO_NOT_RETRY are answers, not accidents: repeating them changes nothing.
  */
 import { isAxiosError, type AxiosError } from "axios";
+import { DEFAULTS } from "../defaults";
 
 /** Defaults of the policy; `travelperk:maxRetries` and `travelperk:retryBaseDelayMs` override two. */
-export const RETRY_DEFAULTS = {
-  retries: 8,
-  baseDelayMs: 500,
-  /** Cap of one computed backoff step. */
-  maxDelayMs: 30_000,
-  /** Cap of a delay the server asks for (Retry-After or a reset header). */
-  maxServerDelayMs: 120_000,
-};
+export const RETRY_DEFAULTS = DEFAULTS.retry;
 
 /** Statuses that are final answers: never retried (501 and 505 are 5xx, but say "never here", not "not now"). */
 export const DO_NOT_RETRY: readonly number[] = [400, 401, 403, 404, 409, 410, 422, 451, 501, 505];

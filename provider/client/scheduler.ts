@@ -21,42 +21,13 @@
  * and 429s it absorbs, do not spend the retries of the retry policy; after `maxRateLimitedAttempts`
  * the 429 reaches the caller. Parameters: RATE_CONTROL; `travelperk:rateControl` overrides them.
  */
+import { DEFAULTS, type RateControl } from "../defaults";
 import { type Opening, type Prediction, indexOfOpening, predictOpening } from "./openings";
 
-/** The parameters of the pace, named and documented; each can be overridden (`travelperk:rateControl`). */
-export const RATE_CONTROL = {
-  /** 429 answers in a row (no acceptance between) that close a window; fewer are noise. */
-  closeAfter: 3,
-  /** Beyond the common periods (up to an hour), probes at growing gaps: the first this long, ms... */
-  firstProbeMs: 25,
-  /** ...and each later gap this many times the previous one. */
-  probeGrowth: 1.5,
-  /** A predicted opening known to within max(ms, share of the window) is sent to at its latest bound. */
-  openingToleranceMs: 10,
-  openingToleranceShare: 0.03,
-  /** Sent this long after a predicted or hinted opening, for clock and transit differences, ms. */
-  openingMarginMs: 5,
-  /** Two window budgets within this share of each other confirm the window model. */
-  budgetAgreement: 0.25,
-  /** Every this many windows of a confirmed model, one request beyond the budget. */
-  budgetProbeEvery: 4,
-  /** A re-opened window accepting less than this share of the first one: a refilling bucket. */
-  bucketShare: 0.5,
-  /** Bucket mirror: the measured rate is used times this (a little under, so 429s stay rare)... */
-  bucketRateGain: 0.98,
-  /** ...and raised by this share per quiet second, in case the limit is higher. */
-  bucketProbeUp: 0.1,
-  /** 429s of one request absorbed by the scheduler before it gives the answer to the caller. */
-  maxRateLimitedAttempts: 60,
-  /** The backoff of a request whose 429 is not explained by a limit: full jitter from this base, ms... */
-  backoffBaseMs: 50,
-  /** ...capped at this, ms. */
-  backoffMaxMs: 5_000,
-  /** Cap of a wait a server hint asks for, ms. */
-  maxServerDelayMs: 120_000,
-};
+/** The parameters of the pace, named and documented in DEFAULTS.pace; each can be overridden (`travelperk:rateControl`). */
+export const RATE_CONTROL = DEFAULTS.pace;
 
-export type RateControl = typeof RATE_CONTROL;
+export type { RateControl };
 
 export interface SchedulerOptions {
   /** Requests in flight at once. */
