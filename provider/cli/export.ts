@@ -23,6 +23,7 @@ import {
   type StackConfigStore,
 } from "../stack-credentials";
 import { cliEnvironment } from "../runner";
+import { hasProjectFile } from "../project-file";
 import { readRosterFile } from "../roster/load";
 import { organisationOf, type Organisation } from "../roster/organisation";
 import { updateRoster } from "../roster/update";
@@ -37,8 +38,7 @@ async function useStackCredentials(stack: string | undefined): Promise<StackConf
   const workDir = process.cwd();
   // The token chain is shared with the other commands on this machine through one named cache.
   process.env[SETTINGS.tokenCache.envVar] ||= defaultTokenCachePath();
-  if (!fs.existsSync(path.join(workDir, "Pulumi.yaml")) && !fs.existsSync(path.join(workDir, "Pulumi.yml")))
-    return undefined;
+  if (!hasProjectFile(workDir)) return undefined;
   const workspace = await LocalWorkspace.create({ workDir, envVars: cliEnvironment({ workDir }) });
   const name = stack ?? (await workspace.stack())?.name;
   if (!name) return undefined;
@@ -56,7 +56,7 @@ async function useStackCredentials(stack: string | undefined): Promise<StackConf
 export const EXIT_DRIFT = 4;
 
 /** Options of the `export` command. */
-export interface ExportOptions {
+interface ExportOptions {
   stack?: string;
   connection?: string;
   /** Today (`YYYY-MM-DD`) for `--update`: who is past their `endDate`. Default: today in `defaults.timeZone`. */

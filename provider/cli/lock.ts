@@ -14,7 +14,7 @@ const LOCK_LINE =
 /** `pulumi up … --stack NAME` in the command line the Automation API quotes. */
 const STACK_FLAG = /\bpulumi (?:up|refresh|destroy|preview)\b[^\n]*?--stack (\S+)/;
 
-export interface StackLock {
+interface StackLock {
   /** The stack's name, from the lock file's path or the command line; undefined when neither says. */
   stack?: string;
   /** Who holds it, one entry per lock file ("root@ci-runner-7, pid 4242, since 2025-01-01T10:00:00Z"). */

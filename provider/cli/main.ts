@@ -10,76 +10,30 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
+import { Command, CommanderError, Option } from "commander";
 import { EXIT, previewOrUp, type RosterRunOptions } from "./run";
 import { EXIT_DRIFT, exportRoster, exportUpdate } from "./export";
-import { DEFAULT_SCOPES, DEFAULT_TIMEOUT_SECONDS, SCIM_SCOPES, loginCommand, type LoginOptions } from "./login";
+import { loginCommand } from "./login";
+import { DEFAULT_SCOPES, DEFAULT_TIMEOUT_SECONDS, SCIM_SCOPES, type LoginOptions } from "./login-settings";
+import { connectionOption, lifecycleOptions, summaryOptions, todayOption, tokenStackOption } from "./options";
 import { saveTokenCommand, type SaveTokenOptions } from "./save-token";
+import { summarizeEngineOutput, type SummarizeOptions } from "./summarize";
 import { InsecureCredentialsError } from "../stack-credentials";
 import { describeStackLock } from "./lock";
 import { describeUpdate } from "../roster/update-changes";
-import { rosterGuard, stepsFromEventLog, stepsFromPreviewJson, summarize, summaryMarkdown } from "../roster/summary";
-import { parseToday } from "../roster/dates";
-import { readRosterFile } from "../roster/load";
-import {
-  DEFAULT_HORIZON_DAYS,
-  DEFAULT_MIN_ADMINS,
-  parseHorizon,
-  parseMinAdmins,
-  rosterCalendar,
-} from "../roster/lifecycle";
 import { packageVersion } from "../version";
 
-const CONNECTION_HELP =
-  "the organisation's named connection: config keys travelperk:<name>.*, variables TRAVELPERK_<NAME>_* (default: travelperk:*)";
-
-/** A flag's value parser whose refusal is a usage error (exit 2) naming the flag. */
-function usage<T>(parse: (text: string) => T): (text: string) => T {
-  return (text) => {
-    try {
-      return parse(text);
-    } catch (error) {
-      throw new InvalidArgumentError(error instanceof Error ? error.message : String(error));
-    }
-  };
-}
-
-const TODAY_HELP = "the day the roster's dates are applied on, YYYY-MM-DD (default: today in defaults.timeZone)";
-
-/** `--today`, `--horizon`, `--allow-protected` and `--min-admins`: the dates and the protection checks. */
-function lifecycleOptions(command: Command): Command {
-  return command
-    .option("--today <date>", TODAY_HELP, usage(parseToday))
-    .option(
-      "--horizon <days>",
-      "list people starting or leaving within this many days (today+N included)",
-      usage(parseHorizon),
-      DEFAULT_HORIZON_DAYS,
-    )
-    .option(
-      "--allow-protected <email>",
-      "let this reviewed change of a protected person pass the guard (repeatable)",
-      (value: string, previous?: string[]) => [...(previous ?? []), value],
-    )
-    .option(
-      "--min-admins <n>",
-      "fail when a plan demoting or offboarding a company_admin leaves fewer active ones",
-      usage(parseMinAdmins),
-      DEFAULT_MIN_ADMINS,
-    );
-}
-
+/** The flags of `preview` and `up`, but the plan's. */
 function rosterOptions(command: Command): Command {
-  return lifecycleOptions(command)
-    .option("--roster <file>", "the roster file", "roster.yaml")
-    .option("--stack <name>", "the stack (default: the selected stack)")
-    .option("--name <name>", "the name of the Roster component in the stack", "roster")
-    .option("--max-offboard <N|P%>", "fail when more people would be offboarded than this count or share")
-    .option("--summary <file>", "also write the Markdown summary to this file")
-    .option("--json", "print the summary as JSON instead of Markdown")
+  return summaryOptions(
+    lifecycleOptions(command)
+      .option("--roster <file>", "the roster file", "roster.yaml")
+      .option("--stack <name>", "the stack (default: the selected stack)")
+      .option("--name <name>", "the name of the Roster component in the stack", "roster"),
+  )
     .option("--refresh", "refresh from TravelPerk first, so drift made outside Pulumi shows")
     .option("--skip-checkpoints", "do not save state after every step (large rosters; every step is idempotent)")
-    .option("--connection <name>", CONNECTION_HELP);
+    .addOption(connectionOption());
 }
 
 function writeResult(markdown: string, json: unknown, opts: { summary?: string; json?: boolean }): void {
@@ -122,55 +76,28 @@ export function buildCli(): Command {
   }
 
   lifecycleOptions(
-    program
-      .command("summarize")
-      .description(
-        "summarize engine output of your own program: pulumi preview --event-log FILE, or pulumi preview --json",
-      )
-      .addOption(
-        new Option("--event-log <file>", "an engine event log (pulumi preview --event-log FILE)").conflicts(
-          "previewJson",
+    summaryOptions(
+      program
+        .command("summarize")
+        .description(
+          "summarize engine output of your own program: pulumi preview --event-log FILE, or pulumi preview --json",
+        )
+        .addOption(
+          new Option("--event-log <file>", "an engine event log (pulumi preview --event-log FILE)").conflicts(
+            "previewJson",
+          ),
+        )
+        .addOption(new Option("--preview-json <file>", "the output of pulumi preview --json"))
+        .option(
+          "--roster <file>",
+          "the roster file, for its dates and protection (default: none, those checks are absent)",
         ),
-      )
-      .addOption(new Option("--preview-json <file>", "the output of pulumi preview --json"))
-      .option(
-        "--roster <file>",
-        "the roster file, for its dates and protection (default: none, those checks are absent)",
-      )
-      .option("--max-offboard <N|P%>", "fail when more people would be offboarded than this count or share")
-      .option("--summary <file>", "also write the Markdown summary to this file")
-      .option("--json", "print the summary as JSON instead of Markdown"),
-  ).action(
-    (opts: {
-      eventLog?: string;
-      previewJson?: string;
-      roster?: string;
-      maxOffboard?: string;
-      summary?: string;
-      json?: boolean;
-      today?: string;
-      horizon?: number;
-      allowProtected?: string[];
-      minAdmins?: number;
-    }) => {
-      let steps;
-      if (opts.eventLog) steps = stepsFromEventLog(fs.readFileSync(opts.eventLog, "utf8"));
-      else if (opts.previewJson) steps = stepsFromPreviewJson(JSON.parse(fs.readFileSync(opts.previewJson, "utf8")));
-      else throw new CommanderError(EXIT.usage, "usage", "summarize needs --event-log FILE or --preview-json FILE");
-      const calendar =
-        opts.roster === undefined
-          ? undefined
-          : rosterCalendar(readRosterFile(path.resolve(opts.roster)), { today: opts.today, horizonDays: opts.horizon });
-      const summary = summarize(steps, undefined, calendar);
-      const guard = rosterGuard(summary, steps, {
-        maxOffboard: opts.maxOffboard,
-        minAdmins: opts.minAdmins,
-        allowProtected: opts.allowProtected,
-      });
-      writeResult(summaryMarkdown(summary, guard), { summary, guard }, opts);
-      process.exitCode = guard.tripped ? EXIT.guard : EXIT.ok;
-    },
-  );
+    ),
+  ).action((opts: SummarizeOptions) => {
+    const { summary, guard, markdown } = summarizeEngineOutput(opts);
+    writeResult(markdown, { summary, guard }, opts);
+    process.exitCode = guard.tripped ? EXIT.guard : EXIT.ok;
+  });
 
   program
     .command("export")
@@ -180,8 +107,8 @@ export function buildCli(): Command {
       "read credentials from this stack's config (default: the selected stack, else the environment)",
     )
     .option("--output <file>", "write to a file instead of stdout")
-    .option("--connection <name>", CONNECTION_HELP)
-    .option("--today <date>", TODAY_HELP, usage(parseToday))
+    .addOption(connectionOption())
+    .addOption(todayOption())
     .addOption(
       new Option(
         "--update <file>",
@@ -233,8 +160,8 @@ export function buildCli(): Command {
       "--scopes <scopes>",
       `space-separated scopes (default "${DEFAULT_SCOPES}", plus "${SCIM_SCOPES}" when userApi is scim)`,
     )
-    .option("--stack <name>", "the stack whose config receives the token (default: the selected stack)")
-    .option("--connection <name>", CONNECTION_HELP)
+    .addOption(tokenStackOption())
+    .addOption(connectionOption())
     .option("--no-browser", "do not open a browser: print the sign-in URL and wait")
     .option(
       "--output <file>",
@@ -250,8 +177,8 @@ export function buildCli(): Command {
     .description(
       "store the newest refresh token of a rotated chain (from the token cache) as a secret in the stack config, or in --output FILE; never prints it",
     )
-    .option("--stack <name>", "the stack whose config receives the token (default: the selected stack)")
-    .option("--connection <name>", CONNECTION_HELP)
+    .addOption(tokenStackOption())
+    .addOption(connectionOption())
     .option("--output <file>", "write a dotenv file (mode 0600) instead of the stack config")
     .action(async (opts: SaveTokenOptions) => {
       process.exitCode = await saveTokenCommand(opts);

@@ -6,6 +6,8 @@ import * as fs from "fs";
 import * as path from "path";
 import { LocalWorkspace, type EngineEvent, type Stack } from "@pulumi/pulumi/automation";
 import { cliEnvironment, openStack } from "../runner";
+import { projectFile } from "../project-file";
+import { isResourceType, RESOURCE_KINDS } from "../type-tokens";
 import { cachedDirectory, cachedGroupMembers } from "../lookups";
 import { Roster, ROSTER_TYPE } from "../roster/component";
 import {
@@ -56,7 +58,7 @@ export interface RosterRunOptions {
   minAdmins?: number;
 }
 
-export interface RosterRunResult {
+interface RosterRunResult {
   summary: RosterSummary;
   guard?: GuardResult;
   markdown: string;
@@ -67,13 +69,9 @@ export interface RosterRunResult {
 }
 
 function projectName(workDir: string): string {
-  for (const file of ["Pulumi.yaml", "Pulumi.yml"]) {
-    const full = path.join(workDir, file);
-    if (fs.existsSync(full)) {
-      const name = /^name:\s*["']?([^"'\s#]+)/m.exec(fs.readFileSync(full, "utf8"))?.[1];
-      if (name) return name;
-    }
-  }
+  const file = projectFile(workDir);
+  const name = file === undefined ? undefined : /^name:\s*["']?([^"'\s#]+)/m.exec(fs.readFileSync(file, "utf8"))?.[1];
+  if (name) return name;
   throw new Error(`no Pulumi project here (${workDir}): run the command where Pulumi.yaml is`);
 }
 
@@ -103,7 +101,7 @@ async function rosterState(stack: Stack, name: string): Promise<{ foreign: strin
     .filter((r) => r.type !== "pulumi:pulumi:Stack" && !r.type.startsWith("pulumi:providers:") && !ownedByRoster(r.urn))
     .map((r) => r.urn);
   const userKeys = resources
-    .filter((r) => r.type.endsWith("travelperk:User") && r.parent === rosterUrn)
+    .filter((r) => isResourceType(r.type, RESOURCE_KINDS.user) && r.parent === rosterUrn)
     .map((r) => r.urn.split("::").slice(3).join("::"));
   return { foreign, userKeys };
 }

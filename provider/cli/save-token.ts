@@ -11,7 +11,8 @@ import { checkConnectionName, settingFor, type ConfigSource } from "../config";
 import { DEFAULT_CONNECTION, connectionLabel } from "../connection";
 import { cliEnvironment } from "../runner";
 import { configSource, rotatedRefreshToken, rotationMessage, saveRotatedRefreshTokens } from "../stack-credentials";
-import { hasProjectFile, writePrivateFile } from "./login";
+import { hasProjectFile } from "../project-file";
+import { writePrivateFile } from "./private-file";
 import { EXIT } from "./run";
 
 /** The flags of `pulumi-travelperk save-token`. */
