@@ -5,17 +5,7 @@
  * input schema and each transport's one field table (users/rest.ts, users/scim-fields.ts) follow from it.
  */
 import { z } from "zod";
-import {
-  booleanInput,
-  countryInput,
-  emailInput,
-  enumInput,
-  languageInput,
-  nonEmptyString,
-  opaqueIdInput,
-  pastDateInput,
-  phoneInput,
-} from "../../input-schemas";
+import * as schemas from "../../input-schemas";
 
 /** Roles TravelPerk knows. */
 export const ROLES = ["traveler", "travel_manager", "company_admin"] as const;
@@ -40,32 +30,32 @@ interface FieldDeclaration {
  * and its documented argument and output in resources/user.ts (the compiler asks for both).
  */
 export const USER_MODEL = {
-  /** E-mail address, the user's login. */
-  email: { input: emailInput, required: true },
-  /** Given name. */
-  firstName: { input: nonEmptyString, required: true },
-  /** Family name. */
-  lastName: { input: nonEmptyString, required: true },
-  /** The user's role. */
-  role: { input: enumInput(ROLES) },
-  /** Phone number in E.164 form, e.g. `+34600123456`. */
-  phoneNumber: { input: phoneInput },
-  /** ISO 639-1 language code, e.g. `en`. */
-  language: { input: languageInput },
-  /** Gender. */
-  gender: { input: enumInput(GENDERS) },
-  /** Date of birth, `YYYY-MM-DD`, not in the future. */
-  dateOfBirth: { input: pastDateInput },
-  /** ISO 3166-1 alpha-2 country code, e.g. `ES`. */
-  nationality: { input: countryInput },
-  /** Ids of the invoicing profiles the user may book on. */
-  invoicingProfiles: { input: z.array(opaqueIdInput, { error: "must be a list of invoicing profile ids" }) },
-  /** Cost centre, free text. */
+  /** E-mail address, the user's TravelPerk login; compared case-insensitively. Required. */
+  email: { input: schemas.emailInput, required: true },
+  /** Given name. Required. */
+  firstName: { input: schemas.nonEmptyString, required: true },
+  /** Family name. Required. */
+  lastName: { input: schemas.nonEmptyString, required: true },
+  /** `traveler`, `travel_manager` or `company_admin`. Default: not managed. */
+  role: { input: schemas.enumInput(ROLES) },
+  /** Phone number in E.164 form, e.g. `+34600123456`. Default: not managed. */
+  phoneNumber: { input: schemas.phoneInput },
+  /** ISO 639-1 language code, e.g. `en`. Default: not managed. */
+  language: { input: schemas.languageInput },
+  /** `male`, `female` or `other`. Default: not managed. */
+  gender: { input: schemas.enumInput(GENDERS) },
+  /** Date of birth, `YYYY-MM-DD`, not in the future. Default: not managed. */
+  dateOfBirth: { input: schemas.pastDateInput },
+  /** ISO 3166-1 alpha-2 country code, e.g. `ES`. Default: not managed. */
+  nationality: { input: schemas.countryInput },
+  /** Ids of the invoicing profiles the user may book on. Default: not managed. */
+  invoicingProfiles: { input: z.array(schemas.opaqueIdInput, { error: "must be a list of invoicing profile ids" }) },
+  /** Cost centre, free text. Default: not managed. */
   costCenter: { input: z.string({ error: "must be a string" }) },
-  /** TravelPerk id of the user's manager. */
-  managerId: { input: opaqueIdInput },
+  /** TravelPerk id of the user's manager. Default: not managed. */
+  managerId: { input: schemas.opaqueIdInput },
   /** Whether the account is active. */
-  isActive: { input: booleanInput() },
+  isActive: { input: schemas.booleanInput() },
 } as const satisfies Record<string, FieldDeclaration>;
 
 type Model = typeof USER_MODEL;
@@ -106,10 +96,16 @@ export const USER_FIELDS = Object.keys(USER_MODEL) as readonly UserField[];
 /** Fields to write: only the keys given change; `null` clears a field. */
 export type UserChanges = Partial<{ [K in UserField]: UserFields[K] | null }>;
 
-/** The zod shape that validates declared `fields`: a required field's schema as it is, the others optional. */
-export type UserInputShape<F extends UserField> = {
-  -readonly [K in F]: Model[K] extends { required: true } ? Model[K]["input"] : z.ZodOptional<Model[K]["input"]>;
+/** A zod shape of field declarations: a required field's schema as it is, the others optional. */
+type InputShape<T extends Record<string, FieldDeclaration>> = {
+  -readonly [K in keyof T]: T[K] extends { required: true } ? T[K]["input"] : z.ZodOptional<T[K]["input"]>;
 };
+
+/**
+ * The zod shape that validates declared `fields`. Through Pick it keeps USER_MODEL's doc comments, so
+ * the types inferred from it (a roster person's fields) are documented.
+ */
+export type UserInputShape<F extends UserField> = InputShape<Pick<Model, F>>;
 
 /** The input shape of `fields` (for a resource's or the roster file's schema), in the model's order. */
 export function userInputShape<F extends UserField>(fields: readonly F[]): UserInputShape<F> {
