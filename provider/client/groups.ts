@@ -18,6 +18,7 @@ export function membershipApi(): MembershipApi {
   return APIS[resolveUserApi()];
 }
 
+/** Every group, read now. */
 export async function listGroups(): Promise<Group[]> {
   return membershipApi().listGroups();
 }

@@ -16,6 +16,7 @@ export interface TravelPolicy {
   name: string;
 }
 
+/** Every travel policy, read now; NotFoundError where the organisation serves no listing. */
 export async function listTravelPolicies(): Promise<TravelPolicy[]> {
   return listAll("/travel_policies", wireNamed, { operation: "list travel policies" });
 }

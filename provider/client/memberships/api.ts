@@ -11,6 +11,7 @@ export interface Group {
 
 /** One transport's group operations. */
 export interface MembershipApi {
+  /** Which transport this is. */
   readonly kind: UserApiKind;
   /** Every group. */
   listGroups(): Promise<Group[]>;

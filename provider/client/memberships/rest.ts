@@ -8,6 +8,7 @@ import type { MembershipApi } from "./api";
 const wireMember = z.object({ group_id: opaqueId.optional(), user_id: opaqueId }).transform((m) => m.user_id);
 const membersPath = (groupId: string) => `/groups/${encodeURIComponent(groupId)}/members`;
 
+/** The REST transport's groups. */
 export const restMembershipApi: MembershipApi = {
   kind: "rest",
 

@@ -1,10 +1,9 @@
 /** Groups and members through SCIM `Groups`: members are read from the group, changed by PatchOp. */
 import { z } from "zod";
 import { listAllScim, request } from "../request";
-import { opaqueId } from "../wire";
+import { SCIM_PATCH_OP, opaqueId } from "../wire";
 import type { MembershipApi } from "./api";
 
-const PATCH_OP = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
 const scimGroup = z
   .looseObject({ id: opaqueId, displayName: z.string().nullish() })
   .transform((g) => ({ id: g.id, name: g.displayName ?? "" }));
@@ -18,12 +17,13 @@ function patchGroup(groupId: string, operation: object, name: string, subject: s
     method: "PATCH",
     path: groupPath(groupId),
     surface: "scim",
-    body: { schemas: [PATCH_OP], Operations: [operation] },
+    body: { schemas: [SCIM_PATCH_OP], Operations: [operation] },
     schema: z.unknown(),
     context: { operation: name, subject },
   });
 }
 
+/** The SCIM transport's groups. */
 export const scimMembershipApi: MembershipApi = {
   kind: "scim",
 

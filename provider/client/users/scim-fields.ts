@@ -8,7 +8,7 @@ import type { CarriedFields } from "./api";
 import { USER_FIELDS, type Gender, type UserChanges, type UserField, type UserFields } from "./model";
 
 export const CORE_USER = "urn:ietf:params:scim:schemas:core:2.0:User";
-export const ENTERPRISE_USER = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
+const ENTERPRISE_USER = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
 export const TRAVELPERK_USER = "urn:ietf:params:scim:schemas:extension:travelperk:2.0:User";
 
 /** A SCIM resource as JSON. */

@@ -9,7 +9,7 @@ import { InvalidRequestError, NotFoundError, TravelPerkError, type RequestContex
 import { currentRun } from "../run";
 import { listAllScim, request, send } from "../request";
 import { policyIdForName, policyNameForId } from "../policies";
-import { opaqueId } from "../wire";
+import { SCIM_PATCH_OP, opaqueId } from "../wire";
 import { travelPolicyOperation, updateOperation, type UserApi } from "./api";
 import type { User } from "./model";
 import { getRestUser, setRestTravelPolicy } from "./rest";
@@ -26,8 +26,6 @@ import {
 } from "./scim-fields";
 
 export { SCIM_CARRIES } from "./scim-fields";
-
-const PATCH_OP = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
 
 /** The attribute that carries the travel policy (by name). */
 const TRAVEL_POLICY = `${TRAVELPERK_USER}:travelPolicy`;
@@ -58,7 +56,7 @@ async function toUser(resource: Resource): Promise<User> {
   const fields = readFields(resource);
   const policyName = str(at(resource, TRAVEL_POLICY));
   const travelPolicyId = policyName === null ? null : await policyIdForName(policyName);
-  // A SCIM user's userName is its e-mail ("" when a server answers without one, as before).
+  // A SCIM user's userName is its e-mail ("" when a server answers without one).
   return { ...fields, email: fields.email ?? "", id: String(resource.id), travelPolicyId };
 }
 
@@ -120,7 +118,7 @@ async function write(
           method: "PATCH",
           path: userPath(id),
           surface: "scim",
-          body: { schemas: [PATCH_OP], Operations },
+          body: { schemas: [SCIM_PATCH_OP], Operations },
           headers,
           schema: z.unknown(),
           context,
