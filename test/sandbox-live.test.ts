@@ -387,7 +387,7 @@ describe("SCIM users", () => {
 
   test("DELETE answers 204 and removes memberships; 404 when missing", async () => {
     await create();
-    const gid = s.listGroups()[0].id;
+    const gid = s.listGroups().at(0)!.id;
     await scim("PATCH", `/Groups/${gid}`, {
       schemas: [PATCH_OP],
       Operations: [{ op: "add", path: "members", value: [{ value: "1" }] }],
@@ -442,7 +442,7 @@ describe("SCIM lists and filters", () => {
   test("paging is 1-based; attributes and excludedAttributes pick what comes back", async () => {
     const page = (await scim("GET", "/Users?startIndex=2&count=1")).body as ListResponse;
     expect(page).toMatchObject({ totalResults: 3, startIndex: 2, itemsPerPage: 1 });
-    expect(page.Resources[0].userName).toBe("bob@example.com");
+    expect(page.Resources[0]?.userName).toBe("bob@example.com");
     const few = (await scim("GET", `/Users?attributes=userName,${ENT}:costCenter&${q('id eq "1"')}`))
       .body as ListResponse;
     expect(few.Resources[0]).toEqual({
@@ -489,8 +489,8 @@ describe("SCIM groups", () => {
     const list = (await scim("GET", `/Groups?${q('displayName eq "FINANCE"')}&excludedAttributes=members`))
       .body as ListResponse<Json>;
     expect(list.totalResults).toBe(1);
-    expect(list.Resources[0].members).toBeUndefined();
-    expect(list.Resources[0].displayName).toBe("Finance");
+    expect(list.Resources[0]?.members).toBeUndefined();
+    expect(list.Resources[0]?.displayName).toBe("Finance");
     expect(obj(await scim("GET", `/Groups/${g.id}?excludedAttributes=members`)).members).toBeUndefined();
 
     const ops = (...Operations: Json[]) => scim("PATCH", `/Groups/${g.id}`, { schemas: [PATCH_OP], Operations });
@@ -634,7 +634,7 @@ describe("live REST", () => {
       ["PATCH", "/users/1"],
       ["PUT", "/users/1"],
       ["DELETE", "/users/1"],
-    ]) {
+    ] as const) {
       const r = await rest(method, p, { travel_policy: null });
       expect(r.status).toBe(405);
       expect(r.headers.get("allow")).toBe("GET");
@@ -775,7 +775,7 @@ describe("discovery", () => {
 
     const schemas = (await scim("GET", "/Schemas")).body as ListResponse<{ id: string; attributes: Json[] }>;
     expect(schemas.Resources.map((x) => x.id)).toEqual([CORE, GROUP, ENT, TP]);
-    const user = schemas.Resources[0];
+    const user = schemas.Resources.at(0)!;
     const names = user.attributes.map((a) => a.name);
     for (const n of ["userName", "name", "displayName", "title", "locale", "externalId", "emails", "phoneNumbers"])
       expect(names).toContain(n);
@@ -790,7 +790,7 @@ describe("discovery", () => {
     ]);
     expect(tp.attributes[0]).toMatchObject({ type: "string", multiValued: false, canonicalValues: ["M", "F"] });
     expect(tp.attributes[3]).toMatchObject({ type: "complex", multiValued: true, subAttributes: [{ name: "value" }] });
-    expect((tp.attributes[4].subAttributes as Json[]).map((a) => a.name)).toEqual(["name", "phone"]);
+    expect((tp.attributes[4]?.subAttributes as Json[]).map((a) => a.name)).toEqual(["name", "phone"]);
     expect((await scim("GET", "/Schemas/urn:nope")).status).toBe(404);
 
     const types = (await scim("GET", "/ResourceTypes")).body as ListResponse<Json>;
@@ -812,7 +812,7 @@ describe("discovery", () => {
 
 describe("credentials, faults and the log", () => {
   test("ApiKey and Bearer work on both surfaces; the SCIM token on SCIM only; none gets 401", async () => {
-    const both = [`${s.apiUrl}/users`, `${s.scimUrl}/Users`];
+    const both = [`${s.apiUrl}/users`, `${s.scimUrl}/Users`] as const;
     for (const url of both) {
       expect((await call("GET", url, undefined, `ApiKey ${s.apiKey}`)).status).toBe(200);
       expect((await call("GET", url, undefined, `Bearer ${s.accessToken}`)).status).toBe(200);
@@ -934,7 +934,7 @@ describe("contract mode SCIM", () => {
         ).status,
       ).toBe(200);
       expect(contract.getUser(user.id)!.travel_policy?.name).toBe("Standard");
-      const gid = contract.listGroups()[0].id;
+      const gid = contract.listGroups().at(0)!.id;
       const added = await cscim("PATCH", `/Groups/${gid}`, {
         Operations: [{ op: "add", path: "members", value: [{ value: user.id }] }],
       });

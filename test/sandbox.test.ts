@@ -100,7 +100,7 @@ describe("users", () => {
     expect(duplicate.status).toBe(422);
     const unknown = await api("POST", "/users", { ...jane, email: "x@example.com", nickname: "jd" });
     expect(unknown).toMatchObject({ status: 400, body: { fields: { nickname: "unknown field" } } });
-    const policy = s.listPolicies()[0];
+    const policy = s.listPolicies().at(0)!;
     const withPolicy = await api("POST", "/users", {
       ...jane,
       email: "y@example.com",
@@ -129,7 +129,7 @@ describe("users", () => {
 
   test("PATCH changes only the given fields and answers only those", async () => {
     const user = (await api("POST", "/users", { ...jane, cost_center: "R&D" })).body as SandboxUser;
-    const policy = s.listPolicies()[1];
+    const policy = s.listPolicies().at(1)!;
     const patched = await api("PATCH", `/users/${user.id}`, { travel_policy: { id: policy.id }, is_active: false });
     expect(patched.status).toBe(200);
     expect(patched.body).toEqual({ id: user.id, travel_policy: policy, is_active: false });
@@ -156,7 +156,7 @@ describe("groups and policies", () => {
   test("seeded lists with opaque non-UUID ids", async () => {
     const body = (await api("GET", "/travel_policies")).body as Page<Named>;
     expect(body.results.map((p) => p.name)).toEqual(["Standard", "Executive", "Sales Team"]);
-    expect(body.results[0].id).toMatch(/^pol_[0-9a-f]{8}$/);
+    expect(body.results[0]?.id).toMatch(/^pol_[0-9a-f]{8}$/);
     expect((await api("GET", "/groups?limit=2")).body).toMatchObject({
       total: 4,
       limit: 2,
@@ -166,7 +166,7 @@ describe("groups and policies", () => {
 
   test("membership: 201, 409 when repeated, 404 for unknown user or group, removal", async () => {
     const user = (await api("POST", "/users", jane)).body as SandboxUser;
-    const gid = s.listGroups()[0].id;
+    const gid = s.listGroups().at(0)!.id;
     const add = () => api("POST", `/groups/${gid}/members`, { user_id: user.id });
     expect(await add()).toMatchObject({ status: 201, body: { group_id: gid, user_id: user.id } });
     expect((await add()).status).toBe(409);
@@ -329,7 +329,7 @@ describe("SCIM", () => {
     });
     expect((await api("GET", `/users/${id}`)).body).toMatchObject({ is_active: false, last_name: "Lee" });
 
-    const group = s.listGroups()[1];
+    const group = s.listGroups().at(1)!;
     const add = await scim("PATCH", `/Groups/${group.id}`, {
       Operations: [{ op: "add", path: "members", value: [{ value: id }] }],
     });
@@ -371,7 +371,7 @@ describe("admin endpoints and persistence", () => {
     const first = await startSandbox({ persistFile: file });
     const created = await call("POST", `${first.apiUrl}/users`, jane, `Bearer ${first.accessToken}`);
     const user = created.body as SandboxUser;
-    const gid = first.listGroups()[2].id;
+    const gid = first.listGroups().at(2)!.id;
     await call("POST", `${first.apiUrl}/groups/${gid}/members`, { user_id: user.id }, `Bearer ${first.accessToken}`);
     await first.stop();
     const second = await startSandbox({ persistFile: file });
