@@ -8,7 +8,6 @@
 import type { ConfigMap, ConfigValue } from "@pulumi/pulumi/automation";
 import {
   CREDENTIAL_SETTINGS,
-  SETTINGS,
   configuredConnections,
   resolveCredentials,
   resolveTokenCache,
@@ -39,21 +38,27 @@ export class InsecureCredentialsError extends Error {
   }
 }
 
+/** The entry of `key` in a config map (its own keys only). */
+function configEntry(config: ConfigMap, key: string): ConfigValue | undefined {
+  return Object.hasOwn(config, key) ? config[key] : undefined;
+}
+
 /** A ConfigSource over an Automation API config map. */
 export function configSource(config: ConfigMap): ConfigSource {
   return {
-    get: (key) => (Object.hasOwn(config, key) ? config[key].value : undefined),
+    get: (key) => configEntry(config, key)?.value,
     keys: () => Object.keys(config),
   };
 }
 
 /** The credential keys (`travelperk:[<connection>.]accessToken`, …) that the stack holds without `--secret`. */
-export function insecureCredentialKeys(config: ConfigMap): string[] {
+function insecureCredentialKeys(config: ConfigMap): string[] {
   const source = configSource(config);
   return configuredConnections(source).flatMap((connection) =>
-    CREDENTIAL_SETTINGS.map((name) => settingFor(name, connection).configKey).filter(
-      (key) => Object.hasOwn(config, key) && config[key].secret !== true,
-    ),
+    CREDENTIAL_SETTINGS.map((name) => settingFor(name, connection).configKey).filter((key) => {
+      const entry = configEntry(config, key);
+      return entry !== undefined && entry.secret !== true;
+    }),
   );
 }
 
@@ -63,17 +68,8 @@ export async function assertCredentialsSecret(stack: StackConfigStore): Promise<
   if (keys.length > 0) throw new InsecureCredentialsError(stack.name, keys);
 }
 
-/**
- * The token cache the command's processes share: the stack's `travelperk:tokenCache`, else the
- * default file. Given to them by name (`TRAVELPERK_TOKEN_CACHE`), so the provider does not warn
- * about a rotation that this command writes back itself.
- */
-export function tokenCacheEnvironment(config: ConfigMap, env: NodeJS.ProcessEnv = process.env): Record<string, string> {
-  return { [SETTINGS.tokenCache.envVar]: resolveTokenCache(env, "", configSource(config)).path };
-}
-
 /** What {@link saveRotatedRefreshTokens} did for one connection. */
-export interface RotationReport {
+interface RotationReport {
   /** The key that held the spent token (a config key, or an environment variable that could not be written). */
   key: string;
   /** True when the newest token was stored in the stack config; false for a variable, which must be updated by hand. */
@@ -81,7 +77,7 @@ export interface RotationReport {
 }
 
 /** A refresh token that TravelPerk rotated: where the spent one is set, and the newest of its chain. */
-export interface RotatedRefreshToken {
+interface RotatedRefreshToken {
   connection: string;
   /** The key that holds the spent token: a stack config key, or an environment variable. */
   from: string;

@@ -6,7 +6,7 @@
 import type { RateControl } from "../defaults";
 
 /** The verdict: a bucket of `burst`, a window `budget` (`agreed`: two budgets agree), or nothing new. */
-export type BudgetVerdict =
+type BudgetVerdict =
   { model: "bucket"; burst: number } | { model: "window"; budget: number; agreed: boolean } | undefined;
 
 /** Reads the budgets (requests accepted per window, the first window first). */

@@ -29,7 +29,7 @@ function commonOpening(t0: number, after: number): number | undefined {
 }
 
 /** What the pace knows of the closed window, as the probe schedule needs it. */
-export interface ProbeState {
+interface ProbeState {
   /** When the first request was sent (undefined: nothing sent yet). */
   t0: number | undefined;
   /** The openings seen so far, the latest last. */

@@ -32,7 +32,7 @@ export const RATE_CONTROL = DEFAULTS.pace;
 
 export type { RateControl };
 
-export interface SchedulerOptions {
+interface SchedulerOptions {
   /** Requests in flight at once. */
   maxConcurrent: number;
   /** A fixed ceiling of requests per second; undefined = learn the limit only. */
