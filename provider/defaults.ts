@@ -1,7 +1,7 @@
 /**
  * Every tunable default of the provider, in one frozen object: what a setting falls back to when
- * neither the stack config nor the environment sets it. config.ts reads its fallbacks here and only
- * here; the retry policy (client/retry.ts, `RETRY_DEFAULTS`) and the pace (client/scheduler,
+ * neither the stack config nor the environment sets it. config.ts (and the endpoints.ts and
+ * setting-values.ts it assembles) reads its fallbacks here and only here; the retry policy (client/retry.ts, `RETRY_DEFAULTS`) and the pace (client/scheduler,
  * `RATE_CONTROL`) are these objects. The README's Configuration table lists the same values: change
  * both together.
  */
