@@ -5,10 +5,11 @@
  *
  * `pulumi-travelperk/runner` is public so teams can drive their own programs the same way.
  */
-import * as fs from "fs";
 import * as path from "path";
 import * as automation from "@pulumi/pulumi/automation";
 import { SETTINGS, defaultTokenCachePath } from "./config";
+import { hasProjectFile } from "./project-file";
+import { stepsFromEngineEvents } from "./roster/summary/steps";
 import { assertCredentialsSecret, rotationMessage, saveRotatedRefreshTokens } from "./stack-credentials";
 
 /** Everything needed to open a stack for an inline program. */
@@ -69,10 +70,6 @@ export function cliEnvironment(run: Pick<ProgramRun, "workDir" | "passphrase" | 
   const passphrase = run.passphrase ?? process.env.PULUMI_CONFIG_PASSPHRASE;
   if (passphrase !== undefined) env.PULUMI_CONFIG_PASSPHRASE = passphrase;
   return env;
-}
-
-function hasProjectFile(workDir: string): boolean {
-  return ["Pulumi.yaml", "Pulumi.yml"].some((file) => fs.existsSync(path.join(workDir, file)));
 }
 
 /**
@@ -142,7 +139,7 @@ export interface StepEvent {
   urn: string;
   /** The resource's type token, e.g. `pulumi-nodejs:dynamic/travelperk:User`. */
   type: string;
-  /** The resource's name: the last segment of the URN. */
+  /** The resource's name: the URN after its third `::` (a name may hold `::` itself). */
   name: string;
   /** Keys that differ, as the engine reports them (update and replace steps). */
   diffs: string[];
@@ -159,19 +156,9 @@ export function stepCollector(): { onEvent: (event: automation.EngineEvent) => v
   return {
     steps,
     onEvent(event) {
-      const metadata = event.resourcePreEvent?.metadata;
-      if (!metadata) return;
-      const [, , , , qualifiedType = "", name = ""] =
-        metadata.urn.split("::").length === 4
-          ? ["", "", "", "", ...metadata.urn.split("::").slice(2)]
-          : metadata.urn.split("::");
-      steps.push({
-        op: metadata.op,
-        urn: metadata.urn,
-        type: metadata.type || qualifiedType, // the URN's type if the event carries none
-        name,
-        diffs: metadata.diffs ?? [],
-      });
+      // The summary's parser: one reading of a URN (a name may hold `::`) for both.
+      for (const { op, urn, type, name, diffs } of stepsFromEngineEvents([event]))
+        steps.push({ op, urn, type, name, diffs });
     },
   };
 }

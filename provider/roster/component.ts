@@ -55,6 +55,26 @@ export const childNames = {
   groupMembers: (label: string) => `group/${label}`,
 };
 
+/** {@link childNames} read back: what a child's name says, or undefined when the name is not of that form. */
+export const readChildName = {
+  /** `<key>/group/<label>`: the person's key and the group's label (the first `/group/` parts them). */
+  group: (name: string): { key: string; label: string } | undefined => {
+    const separator = childNames.group("", "");
+    const at = name.indexOf(separator);
+    return at > 0 ? { key: name.slice(0, at), label: name.slice(at + separator.length) } : undefined;
+  },
+  /** `<key>/policy`: the person's key. */
+  policy: (name: string): string | undefined => {
+    const suffix = childNames.policy("");
+    return name.length > suffix.length && name.endsWith(suffix) ? name.slice(0, -suffix.length) : undefined;
+  },
+  /** `group/<label>`: the authoritative group's label. */
+  groupMembers: (name: string): string | undefined => {
+    const prefix = childNames.groupMembers("");
+    return name.startsWith(prefix) ? name.slice(prefix.length) : undefined;
+  },
+};
+
 /** A roster of TravelPerk users with their groups and travel policies. */
 export class Roster extends pulumi.ComponentResource {
   /** TravelPerk user ids by person key. */

@@ -8,7 +8,8 @@
  */
 import { createHash } from "crypto";
 import * as fs from "fs";
-import type { PlannedStep } from "./summary";
+import { RESOURCE_KINDS, isResourceType } from "../type-tokens";
+import { QUIET_OPS, type PlannedStep } from "./summary/steps";
 
 /** The format version; a plan of another version is refused. */
 export const PLAN_VERSION = 1;
@@ -80,7 +81,6 @@ export function fileHash(file: string): string {
 
 /** Inputs that say nothing about what happens in TravelPerk. */
 const IGNORED = new Set(["__provider"]);
-const QUIET_OPS = new Set(["same", "read", "refresh"]);
 
 /** A value as stored in the plan: `null` for unset, so that JSON keeps the key. */
 const stored = (value: unknown): unknown => (value === undefined ? null : value);
@@ -90,7 +90,7 @@ export function plannedChanges(steps: readonly PlannedStep[]): PlannedChange[] {
   const emailById = new Map<string, string>();
   for (const step of steps) {
     const email = step.newInputs?.email ?? step.oldInputs?.email ?? step.oldOutputs?.email;
-    if (step.type.endsWith("travelperk:User") && step.oldId && typeof email === "string")
+    if (isResourceType(step.type, RESOURCE_KINDS.user) && step.oldId && typeof email === "string")
       emailById.set(step.oldId, email);
   }
   const changes = steps
