@@ -12,17 +12,17 @@ import { RESOURCE_KINDS, isResourceType } from "../type-tokens";
 import { QUIET_OPS, type PlannedStep } from "./summary/steps";
 
 /** The format version; a plan of another version is refused. */
-export const PLAN_VERSION = 1;
+const PLAN_VERSION = 1;
 
 /** One field a step changes: its value before and after (`null` when unset). */
-export interface PlannedField {
+interface PlannedField {
   field: string;
   from: unknown;
   to: unknown;
 }
 
 /** One step of the plan: what happens to one resource. */
-export interface PlannedChange {
+interface PlannedChange {
   /** The engine's operation: create, update, replace, delete, … */
   op: string;
   /** The resource's type token and name (the URN without project and stack). */
@@ -67,7 +67,7 @@ export interface PlanDifference {
 }
 
 /** Raised when a plan file cannot be used; the message says why. */
-export class PlanFileError extends Error {
+class PlanFileError extends Error {
   constructor(file: string, reason: string) {
     super(`plan ${file}: ${reason}`);
     this.name = "PlanFileError";
@@ -75,7 +75,7 @@ export class PlanFileError extends Error {
 }
 
 /** sha256 of a file's bytes, hex. */
-export function fileHash(file: string): string {
+function fileHash(file: string): string {
   return createHash("sha256").update(fs.readFileSync(file)).digest("hex");
 }
 
@@ -86,7 +86,7 @@ const IGNORED = new Set(["__provider"]);
 const stored = (value: unknown): unknown => (value === undefined ? null : value);
 
 /** The changes of a preview, in the plan's words (stable order, no engine noise). */
-export function plannedChanges(steps: readonly PlannedStep[]): PlannedChange[] {
+function plannedChanges(steps: readonly PlannedStep[]): PlannedChange[] {
   const emailById = new Map<string, string>();
   for (const step of steps) {
     const email = step.newInputs?.email ?? step.oldInputs?.email ?? step.oldOutputs?.email;
