@@ -11,5 +11,7 @@ const { NOT_UNIT_SUITES } = require("./test/cli-suites");
 module.exports = {
   ...base,
   globalSetup: undefined,
+  // The examples import the package by name; without a build that name is the sources.
+  moduleNameMapper: { "^pulumi-travelperk$": "<rootDir>/provider/index.ts" },
   testPathIgnorePatterns: ["/node_modules/", ...NOT_UNIT_SUITES.map((name) => `/test/${name}\\.test\\.ts$`)],
 };

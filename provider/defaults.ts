@@ -37,6 +37,8 @@ export const DEFAULTS = frozen({
     maxDelayMs: 30_000,
     /** Cap of a delay the server asks for (Retry-After or a reset header), ms. */
     maxServerDelayMs: 120_000,
+    /** Retries of a token request (the OAuth token endpoint): few, a login or a run waits on it. */
+    tokenRetries: 3,
   }),
   /**
    * The parameters of the pace (client/scheduler), named and documented; `travelperk:rateControl`

@@ -8,7 +8,7 @@
  * new tp.PolicyAssignment("jane-policy", { userId: jane.id, policyId: "<policy id>" });
  * ```
  */
-export { User, UserExistsError, ON_DELETE, type UserArgs, type OnDelete } from "./resources/user";
+export { User, UserExistsError, DuplicateUserError, ON_DELETE, type UserArgs, type OnDelete } from "./resources/user";
 export { GroupMembership, type GroupMembershipArgs } from "./resources/group-membership";
 export { GroupMembers, type GroupMembersArgs } from "./resources/group-members";
 export { PolicyAssignment, type PolicyAssignmentArgs } from "./resources/policy-assignment";
@@ -23,8 +23,19 @@ export {
   ServerError,
   NetworkError,
   MalformedResponseError,
+  type RequestContext,
+  type RequestTarget,
 } from "./client/errors";
-export { SETTINGS, DEFAULT_API_URL, MissingCredentialsError } from "./config";
+export {
+  SETTINGS,
+  DEFAULT_API_URL,
+  MissingCredentialsError,
+  ConflictingCredentialsError,
+  IncompleteCredentialsError,
+  ScimTokenConfusionError,
+  InvalidConnectionError,
+} from "./config";
+export { OAuthGrantError } from "./client/oauth";
 export { getTravelPolicy, getGroup, getUser, clearLookupCache } from "./lookups";
 export type { TravelPolicy } from "./client/policies";
 export type { Group } from "./client/groups";

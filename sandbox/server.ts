@@ -228,8 +228,9 @@ export class SandboxServer extends SandboxState {
           : area
             ? this.answerApi(area, sub, request, auth, credential)
             : { reply: fail(404, `no route ${request.method} ${url.pathname}`) };
+    const seq = ++this.seq;
     this.requests.push({
-      seq: ++this.seq,
+      seq,
       at,
       method: request.method,
       path: url.pathname,
@@ -242,7 +243,7 @@ export class SandboxServer extends SandboxState {
     });
     if (fault === "lost_response")
       req.socket.destroy(); // committed, but the client never hears back
-    else send(res, reply);
+    else send(res, { ...reply, headers: { "x-request-id": `sandbox-${String(seq)}`, ...reply.headers } });
   }
 
   private answerOAuth(req: Req, sub: string): Reply {

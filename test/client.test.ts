@@ -10,6 +10,8 @@ import {
 } from "../provider/client/errors";
 import { listGroups } from "../provider/client/groups";
 import { getUser, listUsers, updateUser } from "../provider/client/users";
+import { createOrAdopt } from "../provider/client/users/create";
+import { startNewCommand } from "../provider/runtime";
 import { ScriptedServer } from "./helpers/scripted-server";
 
 const TOKEN = "tp_at_SECRET-token-value-1234567890";
@@ -217,5 +219,101 @@ describe("errors never carry the token", () => {
     );
     await expect(getUser("u1")).resolves.toMatchObject({ id: "u1" });
     expect(server.seen).toHaveLength(3);
+  });
+});
+
+describe("errors keep where the call went and why it failed, never a header or the query", () => {
+  test("method, the path under the base URL, and the server's request id", async () => {
+    server.on("GET /users/u1", { status: 404, body: { error: "gone" }, headers: { "X-Request-Id": "req-42.a" } });
+    const error = (await getUser("u1", "jane@example.com").catch((e: unknown) => e)) as TravelPerkError;
+    expect(error).toMatchObject({ method: "GET", path: "/api/v2/users/u1", requestId: "req-42.a", status: 404 });
+    expect(error.message).toContain("[GET /api/v2/users/u1; request id req-42.a]");
+  });
+
+  test("a listing's query string is not kept; a request id that is not an id is not quoted", async () => {
+    server.on("GET /users", { status: 500, body: {}, headers: { "x-request-id": "<b>not an id</b>" } });
+    process.env.TRAVELPERK_MAX_RETRIES = "0";
+    try {
+      const error = (await listUsers().catch((e: unknown) => e)) as TravelPerkError;
+      expect(error).toBeInstanceOf(ServerError);
+      expect(server.seen.at(0)?.url).toContain("limit=200");
+      expect(error.path).toBe("/api/v2/users");
+      expect(error.requestId).toBeUndefined();
+      expect(inspect(error, { depth: 10 })).not.toMatch(/limit=|offset=|not an id/);
+    } finally {
+      delete process.env.TRAVELPERK_MAX_RETRIES;
+    }
+  });
+
+  test("a malformed answer keeps the schema's issues as its cause", async () => {
+    server.on("GET /users/u1", { body: { id: "u1", email: "a@example.com", is_active: "yes" } });
+    const error = (await getUser("u1").catch((e: unknown) => e)) as TravelPerkError;
+    expect(error).toBeInstanceOf(MalformedResponseError);
+    const cause = error.cause as { issues?: { path: PropertyKey[] }[] };
+    expect(cause.issues?.map((issue) => issue.path.join("."))).toEqual(["is_active"]);
+    expect(error.path).toBe("/api/v2/users/u1");
+  });
+
+  test("a dropped connection keeps the network failure as its cause, without the request's config", async () => {
+    server.on("GET /users/u2", { drop: true });
+    process.env.TRAVELPERK_MAX_RETRIES = "0";
+    try {
+      const error = (await getUser("u2", "joe@example.com").catch((e: unknown) => e)) as TravelPerkError;
+      expect(error).toBeInstanceOf(NetworkError);
+      const cause = error.cause as Error & { code?: string; config?: unknown };
+      expect(cause).toBeInstanceOf(Error);
+      expect(cause.code).toBe("ECONNRESET");
+      expect(cause.config).toBeUndefined();
+      const text = inspect(error, { depth: 10, showHidden: true });
+      expect(text).toContain("socket hang up");
+      expect(text).not.toContain(TOKEN);
+      expect(text.toLowerCase()).not.toContain("authorization");
+    } finally {
+      delete process.env.TRAVELPERK_MAX_RETRIES;
+    }
+  });
+});
+
+describe("a create whose answer was lost is repeated only when the e-mail is still absent", () => {
+  const create = () =>
+    createOrAdopt({
+      fields: { email: "new@example.com", firstName: "New", lastName: "Person" },
+      adoptExisting: false,
+      matches: () => false,
+    });
+  beforeEach(() => {
+    startNewCommand();
+  });
+
+  test("the lookup finds the account the lost create made: one POST, that account", async () => {
+    server.on("POST /users", { status: 502, body: {} });
+    server.on("GET /users", { body: { results: [user("u9", "new@example.com")], total: 1 } });
+    await expect(create()).resolves.toMatchObject({ id: "u9" });
+    expect(server.seen.filter((r) => r.method === "POST")).toHaveLength(1);
+  });
+
+  test("the lookup finds nothing: the POST is repeated, and its answer is the user", async () => {
+    server.on("POST /users", { drop: true }, { status: 201, body: user("u10", "new@example.com") });
+    server.on("GET /users", { body: { results: [], total: 0 } });
+    await expect(create()).resolves.toMatchObject({ id: "u10" });
+    expect(server.seen.map((r) => `${r.method} ${r.url.split("?")[0] ?? ""}`)).toEqual([
+      "POST /api/v2/users",
+      "GET /api/v2/users",
+      "POST /api/v2/users",
+    ]);
+  });
+
+  test("every answer lost and never found: as many POSTs as retries allow, each after a lookup", async () => {
+    process.env.TRAVELPERK_MAX_RETRIES = "2";
+    try {
+      server.on("POST /users", { status: 503, body: {} });
+      server.on("GET /users", { body: { results: [], total: 0 } });
+      await expect(create()).rejects.toBeInstanceOf(ServerError);
+      const posts = server.seen.filter((r) => r.method === "POST").length;
+      const lookups = server.seen.filter((r) => r.method === "GET").length;
+      expect([posts, lookups]).toEqual([3, 3]); // a lookup before each repeat, and after the last failure
+    } finally {
+      delete process.env.TRAVELPERK_MAX_RETRIES;
+    }
   });
 });

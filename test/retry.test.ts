@@ -50,6 +50,24 @@ describe("which failures are retried", () => {
     }
   });
 
+  test("a POST repeated unless it landed: the check runs only where a repeat is in question", async () => {
+    const checked: string[] = [];
+    const unlessLanded = (landed: boolean) => ({
+      unlessLanded: () => {
+        checked.push(String(landed));
+        return Promise.resolve(landed);
+      },
+    });
+    await expect(isRetryable(failure("post", 503), unlessLanded(false))).resolves.toBe(true);
+    await expect(isRetryable(failure("post", undefined), unlessLanded(true))).resolves.toBe(false);
+    expect(checked).toEqual(["false", "true"]);
+    // Not a lost answer, or a request safe to repeat anyway: decided without the check.
+    expect(isRetryable(failure("post", 422), unlessLanded(false))).toBe(false);
+    expect(isRetryable(failure("post", 429), unlessLanded(true))).toBe(true);
+    expect(isRetryable(failure("get", 500), unlessLanded(true))).toBe(true);
+    expect(checked).toHaveLength(2);
+  });
+
   test("a cancelled request is not retried", () => {
     expect(isRetryable(failure("get", undefined, {}, "ERR_CANCELED"))).toBe(false);
   });

@@ -1,5 +1,6 @@
 /** The User provider's whole lifecycle against the sandbox over HTTP, with the request log as evidence. */
 import * as runtime from "../provider/runtime";
+import { getUser } from "../provider/client/users";
 import { UserExistsError } from "../provider/resources/user";
 import { expectOnlyAccount, insertAccount } from "./helpers/accounts";
 import { requestLine, useSandbox, writes } from "./helpers/sandbox";
@@ -232,4 +233,18 @@ test("an account taken over by another resource in the same run is not offboarde
   await user.delete(old.id, old.outs);
   expect(writes(sandbox().requests)).toEqual([]);
   expect(sandbox().getUser(old.id)?.is_active).toBe(true);
+});
+
+test("an API error names the method, the path and the sandbox's request id, as a real server's would", async () => {
+  const error = (await getUser("u-missing", "gone@example.com").catch((e: unknown) => e)) as Record<string, unknown>;
+  const seen = sandbox().requests.at(-1);
+  expect(seen).toMatchObject({ method: "GET", status: 404 });
+  expect(seen?.path).toMatch(/\/users\/u-missing$/);
+  expect(error).toMatchObject({
+    status: 404,
+    method: "GET",
+    path: seen?.path,
+    requestId: `sandbox-${String(seen?.seq)}`,
+  });
+  expect(String(error.message)).toContain(`[GET ${String(seen?.path)}; request id sandbox-${String(seen?.seq)}]`);
 });

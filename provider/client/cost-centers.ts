@@ -4,7 +4,7 @@
  * never with `PUT /cost_centers/{id}/users`, which replaces a cost centre's whole member list.
  */
 import { NotFoundError } from "./errors";
-import { listAll } from "./request";
+import { listAll } from "./listing";
 import { wireNamed } from "./wire";
 
 /** A cost centre: an id and its name (what users carry). */

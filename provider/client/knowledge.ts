@@ -6,7 +6,7 @@
  * Freshness is by sequence: every read and every write gets a tick when it starts or ends. A fact is
  * trusted only when it was read after the last write to that user (or group) had finished, and while
  * no write to it is in flight. The create path never asks this cache whether an e-mail exists: after a
- * 422 it lists users afresh (see `freshUserListing`).
+ * 422 or a lost answer it reads afresh (`findUserByEmail` in users/index.ts).
  */
 import type { User } from "./users/model";
 

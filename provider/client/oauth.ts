@@ -1,6 +1,6 @@
 /**
  * The OAuth 2.0 token endpoint (RFC 6749 §3.2), for the login's code exchange and the provider's
- * refresh-token grant: a form POST, the client authenticated with HTTP Basic (which every server
+ * refresh-token grant: a form POST (retried by the policy of retry.ts), the client authenticated with HTTP Basic (which every server
  * must accept, §2.3.1) and, when a server refuses that as `invalid_client`, once more with the id and
  * secret in the body (which servers may accept instead); the way that worked is kept per token URL.
  * The answer is checked with zod. Errors name the grant and the OAuth error code, never a token, code
@@ -10,6 +10,7 @@ import axios, { isAxiosError } from "axios";
 import axiosRetry from "axios-retry";
 import { z } from "zod";
 import { packageVersion } from "../version";
+import { clientRetryOptions, RETRY_DEFAULTS } from "./retry";
 
 /** The OAuth client, and where its tokens come from. */
 export interface OAuthClient {
@@ -103,12 +104,8 @@ async function requestTokenWith(
   timeoutMs: number,
 ): Promise<TokenGrant> {
   const http = axios.create({ timeout: timeoutMs });
-  axiosRetry(http, {
-    retries: 3,
-    retryDelay: (retryCount, error) => axiosRetry.exponentialDelay(retryCount, error),
-    // A repeat of a token request after a lost answer is the only way on; the server decides.
-    retryCondition: (error) => axiosRetry.isNetworkError(error) || (error.response?.status ?? 0) >= 500,
-  });
+  // A repeat of a token request after a lost answer is the only way on; the server decides.
+  axiosRetry(http, clientRetryOptions(RETRY_DEFAULTS.tokenRetries, RETRY_DEFAULTS.baseDelayMs, true));
   const body = new URLSearchParams({
     grant_type: grant,
     ...form,

@@ -59,10 +59,8 @@ function extremes(planes: readonly HalfPlane[], k: number, box: number): [number
     boxed.every(([a, b, c]) => a * phi + b * w <= c + EPS * (1 + Math.abs(c)));
   let min = Infinity;
   let max = -Infinity;
-  for (let i = 0; i < boxed.length; i++) {
-    for (let j = i + 1; j < boxed.length; j++) {
-      const [a1, b1, c1] = boxed[i];
-      const [a2, b2, c2] = boxed[j];
+  for (const [i, [a1, b1, c1]] of boxed.entries()) {
+    for (const [a2, b2, c2] of boxed.slice(i + 1)) {
       const det = a1 * b2 - a2 * b1;
       if (Math.abs(det) < EPS) continue;
       const phi = (c1 * b2 - c2 * b1) / det;
@@ -93,14 +91,14 @@ export function relativePrediction(openings: readonly Opening[]): Prediction | u
   let dLo = -Infinity;
   let dHi = Infinity;
   let pairs = 0;
-  for (let i = 1; i < openings.length; i++) {
-    const previous = openings[i - 1];
-    const current = openings[i];
-    if (current.index !== previous.index + 1) continue;
+  // Consecutive windows only: the openings' list skips the windows no probe saw open.
+  openings.forEach((current, i) => {
+    const previous = i > 0 ? openings.at(i - 1) : undefined;
+    if (previous === undefined || current.index !== previous.index + 1) return;
     pairs++;
     if (Number.isFinite(current.lo)) dLo = Math.max(dLo, current.lo - previous.hi);
     dHi = Math.min(dHi, current.hi - previous.hi);
-  }
+  });
   const last = openings.at(-1);
   if (!last || pairs === 0 || dLo > dHi + EPS) return undefined;
   return { lo: last.hi + Math.max(0, dLo), hi: last.hi + dHi, model: "relative" };

@@ -3,7 +3,7 @@
  * serves no policy listing (404): there a policy is known by its name, and the name is its id.
  */
 import { NotFoundError } from "./errors";
-import { listAll } from "./request";
+import { listAll } from "./listing";
 import { currentRun } from "./run";
 import { userApi } from "./users";
 import { wireNamed } from "./wire";

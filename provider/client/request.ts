@@ -9,8 +9,20 @@ import { z } from "zod";
 import { createHash } from "node:crypto";
 import { resolveSettings, settingFor, type ResolvedSettings } from "../config";
 import { CredentialError, OAuthSession, credentialSource, type CredentialSource, type OAuthStats } from "./credentials";
-import { AuthenticationError, MalformedResponseError, toTravelPerkError, type RequestContext } from "./errors";
-import { isCredentialRejected, isRetryable, retryDelayMs, serverRequestedDelayMs } from "./retry";
+import {
+  AuthenticationError,
+  MalformedResponseError,
+  toTravelPerkError,
+  type RequestContext,
+  type RequestTarget,
+} from "./errors";
+import {
+  clientRetryOptions,
+  isCredentialRejected,
+  postRetryOptions,
+  serverRequestedDelayMs,
+  type PostRepeat,
+} from "./retry";
 import { currentRun } from "./run";
 import { RequestScheduler, type Outcome } from "./scheduler";
 import { packageVersion } from "../version";
@@ -31,8 +43,8 @@ export interface RequestSpec<T> {
   /** Validates the answer; omit for answers without a body (204). */
   schema?: z.ZodType<T>;
   context: RequestContext;
-  /** A POST that is safe to repeat after a 5xx or a lost connection. */
-  idempotent?: boolean;
+  /** How a POST may be repeated after a 5xx or a lost connection (retry.ts); by default it is not. */
+  repeat?: PostRepeat;
 }
 
 interface Client {
@@ -97,12 +109,7 @@ function createClient(settings: ResolvedSettings, key: string): Client {
     timeout: settings.requestTimeoutMs,
     headers: { Accept: "application/json", "Api-Version": "1", "User-Agent": `pulumi-travelperk/${packageVersion()}` },
   });
-  axiosRetry(http, {
-    retries: settings.maxRetries,
-    retryCondition: (error) => isRetryable(error),
-    retryDelay: (attempt, error) => retryDelayMs(attempt, error, settings.retryBaseDelayMs),
-    shouldResetTimeout: true,
-  });
+  axiosRetry(http, clientRetryOptions(settings.maxRetries, settings.retryBaseDelayMs));
   return { key, http, settings, scheduler, credentials };
 }
 
@@ -179,8 +186,8 @@ export async function send<T>(spec: RequestSpec<T>): Promise<Answer<T>> {
       ...spec.headers,
     },
   };
-  // axios-retry's per-request options: a POST marked idempotent may be repeated after a 5xx or lost answer.
-  if (spec.idempotent) config["axios-retry"] = { retryCondition: (error) => isRetryable(error, true) };
+  if (spec.repeat !== undefined) config["axios-retry"] = postRetryOptions(spec.repeat);
+  const target = requestTarget(config);
   let data: unknown;
   let status: number;
   let etag: string | undefined;
@@ -191,8 +198,10 @@ export async function send<T>(spec: RequestSpec<T>): Promise<Answer<T>> {
     const header: unknown = response.headers.etag;
     etag = typeof header === "string" && header !== "" ? header : undefined;
   } catch (error) {
-    if (error instanceof CredentialError) throw new AuthenticationError(spec.context, error.status, error.message);
-    throw toTravelPerkError(error, spec.context, credentialHint(scim ? "scim" : "rest", settings, credentials));
+    if (error instanceof CredentialError)
+      throw new AuthenticationError(spec.context, error.status, { detail: error.message, target, cause: error });
+    const hint = credentialHint(scim ? "scim" : "rest", settings, credentials);
+    throw toTravelPerkError(error, spec.context, { target, hint });
   }
   if (!spec.schema) return { data: undefined as T, status, etag };
   const parsed = spec.schema.safeParse(data);
@@ -200,9 +209,19 @@ export async function send<T>(spec: RequestSpec<T>): Promise<Answer<T>> {
     const issue = parsed.error.issues.at(0);
     const where = issue && issue.path.length > 0 ? issue.path.join(".") : "answer";
     const shape = typeof data === "string" ? "a text answer" : `${where}: ${issue?.message ?? "unexpected shape"}`;
-    throw new MalformedResponseError(spec.context, status, `malformed answer (${shape})`);
+    throw new MalformedResponseError(spec.context, status, {
+      detail: `malformed answer (${shape})`,
+      target,
+      cause: parsed.error,
+    });
   }
   return { data: parsed.data, status, etag };
+}
+
+/** The method and the path a request goes to (base URL's path included), without host or query string. */
+function requestTarget(config: AxiosRequestConfig): RequestTarget {
+  const url = new URL(axios.getUri({ baseURL: config.baseURL, url: config.url }));
+  return { method: String(config.method).toUpperCase(), path: url.pathname };
 }
 
 /**
@@ -227,108 +246,4 @@ function credentialHint(
     `A SCIM token (Settings › Integrations › SCIM) does not work on REST: it belongs in ${scimKey}; ` +
     "REST needs an OAuth credential (npx pulumi-travelperk login) or an API key."
   );
-}
-
-/** Largest page the API serves (the contract refuses a larger limit). */
-export const PAGE_LIMIT = 200;
-
-/** Parses each item of a page, or fails naming the first malformed one. */
-function parseItems<T>(raw: unknown[], item: z.ZodType<T>, context: RequestContext): T[] {
-  return raw.map((value) => {
-    const parsed = item.safeParse(value);
-    if (parsed.success) return parsed.data;
-    const issue = parsed.error.issues.at(0);
-    throw new MalformedResponseError(
-      context,
-      200,
-      `malformed list item (${issue?.path.join(".") || "item"}: ${issue?.message ?? "unexpected shape"})`,
-    );
-  });
-}
-
-/**
- * Reads every item of a paged REST collection. Tolerant of the live API's habits: the list is under
- * `results` or the one array-valued key, and a server may serve fewer items per page than asked
- * without saying so. Paging continues while `total` says more remain; without a total it stops only
- * on an empty page, or on a page shorter than a `limit` the server answered below the one asked.
- * An answer with no paging field at all that comes back the same for the next offset is an
- * unpaged collection, read whole.
- */
-export async function listAll<T>(path: string, item: z.ZodType<T>, context: RequestContext): Promise<T[]> {
-  const items: T[] = [];
-  let previous: string | undefined;
-  for (let offset = 0; ;) {
-    const page = await request<unknown>({
-      method: "GET",
-      path,
-      params: { limit: PAGE_LIMIT, offset },
-      schema: z.unknown(),
-      context,
-    });
-    const { results, total, limit, paged } = readPage(page, context);
-    // A server that ignores `offset` answers the same page forever. Without any paging field the
-    // answer is an unpaged collection, already read whole; one that claims paging is an error.
-    const text = JSON.stringify(results);
-    if (offset > 0 && text === previous) {
-      if (!paged) return items;
-      throw new MalformedResponseError(context, 200, "the server answered the same page again (is offset ignored?)");
-    }
-    previous = text;
-    items.push(...parseItems(results, item, context));
-    offset += results.length;
-    if (results.length === 0) return items;
-    // Without a total, a short page ends the listing only when the server said it lowered the limit;
-    // a server that caps pages silently echoes the limit asked, so only an empty page is the end.
-    if (total !== undefined ? offset >= total : limit !== undefined && limit < PAGE_LIMIT && results.length < limit)
-      return items;
-  }
-}
-
-function readPage(
-  page: unknown,
-  context: RequestContext,
-): { results: unknown[]; total?: number; limit?: number; paged: boolean } {
-  if (Array.isArray(page)) return { results: page, paged: false };
-  if (page && typeof page === "object") {
-    const record = page as Record<string, unknown>;
-    const total = typeof record.total === "number" ? record.total : undefined;
-    const limit = typeof record.limit === "number" && record.limit > 0 ? record.limit : undefined;
-    const paged = ["total", "limit", "offset"].some((key) => key in record);
-    if (Array.isArray(record.results)) return { results: record.results, total, limit, paged };
-    const arrays = Object.values(record).filter(Array.isArray);
-    if (arrays.length === 1) return { results: arrays[0] as unknown[], total, limit, paged };
-  }
-  throw new MalformedResponseError(context, 200, "malformed answer (expected a page with a results list)");
-}
-
-const scimListResponse = z.object({
-  totalResults: z.coerce.number().int().nonnegative().optional(),
-  Resources: z.array(z.unknown()).optional(),
-});
-
-/**
- * Reads every resource of a SCIM collection (RFC 7644 §3.4.2.4): 1-based `startIndex`/`count` pages
- * until `totalResults` is reached, whatever `itemsPerPage` says (servers cap pages silently).
- */
-export async function listAllScim<T>(
-  path: string,
-  item: z.ZodType<T>,
-  context: RequestContext,
-  params: Record<string, string> = {},
-): Promise<T[]> {
-  const items: T[] = [];
-  for (;;) {
-    const page = await request({
-      method: "GET",
-      path,
-      surface: "scim",
-      params: { ...params, startIndex: items.length + 1, count: PAGE_LIMIT },
-      schema: scimListResponse,
-      context,
-    });
-    const resources = page.Resources ?? [];
-    items.push(...parseItems(resources, item, context));
-    // totalResults is required by the RFC; a server that omits it is read until an empty page.
-    if (resources.length === 0 || (page.totalResults !== undefined && items.length >= page.totalResults)) return items;
-  }
 }

@@ -1,18 +1,22 @@
 /**
- * The retry policy: which failures are retried and how long to wait. axios-retry drives the loop;
- * this module only decides.
+ * The retry policy: which failures are retried and how long to wait, for every request the provider
+ * sends (the API's and the OAuth token endpoint's). axios-retry drives the loop; this module decides,
+ * and `clientRetryOptions` / `postRetryOptions` are the one place axios-retry is configured.
  *
  * - 429 means the request was not processed. The scheduler (scheduler.ts) holds and re-sends it
  *   without spending these retries; only a 429 it gave up on reaches this policy, and is retried
  *   whatever the method.
- * - 5xx and lost connections are retried only for requests that are safe to repeat: GET, PATCH,
- *   DELETE, and POSTs the caller marks idempotent (adding a group member: a repeat answers 409).
- *   `POST /users` is never blindly repeated; the create path looks the e-mail up instead.
+ * - 5xx and lost connections are retried for requests that are safe to repeat: GET, PATCH, DELETE,
+ *   and POSTs whose caller says how a repeat is safe (`PostRepeat`): always (adding a group member:
+ *   a repeat answers 409; a token request: the server decides), or only after a check that the first
+ *   attempt left nothing behind (`POST /users`: the e-mail is looked up before each repeat, so a lost
+ *   create answer never makes a second user).
  * - A 401 is renewed once, not retried: an OAuth credential gets a new access token and the attempt
  *   is sent once more (request.ts); a fixed credential fails at once, saying which one was refused.
  * - Statuses in DO_NOT_RETRY are answers, not accidents: repeating them changes nothing.
  */
 import { isAxiosError, type AxiosError } from "axios";
+import type { IAxiosRetryConfig } from "axios-retry";
 import { DEFAULTS } from "../defaults";
 
 /** Defaults of the policy; `travelperk:maxRetries` and `travelperk:retryBaseDelayMs` override two. */
@@ -23,15 +27,29 @@ export const DO_NOT_RETRY: readonly number[] = [400, 401, 403, 404, 409, 410, 42
 
 const SAFE_METHODS = new Set(["get", "head", "options", "put", "patch", "delete"]);
 
-/** Whether a failed request may be sent again. `idempotent` marks a POST that is safe to repeat. */
-export function isRetryable(error: Pick<AxiosError, "response" | "config" | "code">, idempotent = false): boolean {
+/**
+ * Whether a POST may be sent again after a 5xx or a lost connection: `false` never (the default),
+ * `true` always, or `{ unlessLanded }`: only when the check, run before each repeat, says the first
+ * attempt did not land (it resolves true when it did; the caller keeps what it found).
+ */
+export type PostRepeat = boolean | { unlessLanded: () => Promise<boolean> };
+
+/** The failure of one attempt, as far as the policy reads it. */
+type Failure = Pick<AxiosError, "response" | "config" | "code">;
+
+/**
+ * Whether a failed request may be sent again. `repeat` says how a POST may be repeated; a check it
+ * carries runs only for a failure that would otherwise be retried, and makes the answer a promise.
+ */
+export function isRetryable(error: Failure, repeat: PostRepeat = false): boolean | Promise<boolean> {
   const status = error.response?.status;
   if (status === 429) return true;
   if (status !== undefined && DO_NOT_RETRY.includes(status)) return false;
   const transient = status === undefined ? error.code !== "ERR_CANCELED" : status >= 500;
   if (!transient) return false;
-  const method = (error.config?.method ?? "get").toLowerCase();
-  return idempotent || SAFE_METHODS.has(method);
+  if (SAFE_METHODS.has((error.config?.method ?? "get").toLowerCase())) return true;
+  if (typeof repeat === "boolean") return repeat;
+  return repeat.unlessLanded().then((landed) => !landed);
 }
 
 /**
@@ -87,4 +105,23 @@ export function retryDelayMs(
   const requested = serverRequestedDelayMs(error);
   if (requested !== undefined) return Math.min(requested, RETRY_DEFAULTS.maxServerDelayMs);
   return backoffDelayMs(attempt, baseDelayMs, RETRY_DEFAULTS.maxDelayMs, random);
+}
+
+/** axios-retry's options for an axios instance: every request it sends follows this policy. */
+export function clientRetryOptions(
+  retries: number,
+  baseDelayMs: number,
+  repeat: PostRepeat = false,
+): IAxiosRetryConfig {
+  return {
+    retries,
+    retryCondition: (error) => isRetryable(error, repeat),
+    retryDelay: (attempt, error) => retryDelayMs(attempt, error, baseDelayMs),
+    shouldResetTimeout: true,
+  };
+}
+
+/** axios-retry's options for one POST, merged over its instance's: how it may be repeated. */
+export function postRetryOptions(repeat: PostRepeat): IAxiosRetryConfig {
+  return { retryCondition: (error) => isRetryable(error, repeat) };
 }

@@ -12,6 +12,7 @@ import { createHash, randomBytes } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as lockfile from "proper-lockfile";
+import { hasProjectFile } from "../project-file";
 
 /** An access token and when it expires (epoch ms). */
 export interface CachedAccess {
@@ -63,7 +64,7 @@ function protectedRoots(cwd: string): string[] {
   const roots: string[] = [];
   for (let dir = path.resolve(cwd); ; dir = path.dirname(dir)) {
     if (fs.existsSync(path.join(dir, ".git"))) roots.push(dir);
-    if (["Pulumi.yaml", "Pulumi.yml"].some((file) => fs.existsSync(path.join(dir, file)))) roots.push(dir);
+    if (hasProjectFile(dir)) roots.push(dir);
     if (path.dirname(dir) === dir) return roots;
   }
 }
@@ -106,7 +107,7 @@ function writeFile(file: string, content: CacheFile): void {
  * hold for good while the file is the store) and the newest.
  */
 function keptSpent(spent: string[]): string[] {
-  return spent.length <= MAX_SPENT ? spent : [spent[0], ...spent.slice(-(MAX_SPENT - 1))];
+  return spent.length <= MAX_SPENT ? spent : [...spent.slice(0, 1), ...spent.slice(-(MAX_SPENT - 1))];
 }
 
 function belongs(chain: TokenChain, client: string, refreshToken: string): boolean {

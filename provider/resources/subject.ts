@@ -16,14 +16,6 @@ export async function namingUser<T>(userId: string, call: () => Promise<T>): Pro
       () => undefined,
     );
     if (!email) throw error;
-    const ErrorClass = error.constructor as new (
-      ...args: ConstructorParameters<typeof TravelPerkError>
-    ) => TravelPerkError;
-    throw new ErrorClass(
-      { operation: error.operation, subject: `${email} (user ${userId})` },
-      error.status,
-      error.detail,
-      error.fields,
-    );
+    throw error.aboutSubject(`${email} (user ${userId})`);
   }
 }

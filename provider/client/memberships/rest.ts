@@ -1,7 +1,8 @@
 /** Groups and members of the guide's REST API: `/groups` and `/groups/{id}/members`. */
 import { z } from "zod";
 import { ConflictError, NotFoundError } from "../errors";
-import { listAll, request } from "../request";
+import { listAll } from "../listing";
+import { request } from "../request";
 import { opaqueId, wireNamed } from "../wire";
 import type { MembershipApi } from "./api";
 
@@ -24,7 +25,7 @@ export const restMembershipApi: MembershipApi = {
         path: membersPath(groupId),
         body: { user_id: userId },
         schema: z.unknown(),
-        idempotent: true, // a repeat answers 409
+        repeat: true, // a repeat answers 409
         context: { operation: `add member to group ${groupId}`, subject: subject ?? userId },
       });
       return true;

@@ -1,6 +1,7 @@
 /** Groups and members through SCIM `Groups`: members are read from the group, changed by PatchOp. */
 import { z } from "zod";
-import { listAllScim, request } from "../request";
+import { listAllScim } from "../listing";
+import { request } from "../request";
 import { SCIM_PATCH_OP, opaqueId } from "../wire";
 import type { MembershipApi } from "./api";
 

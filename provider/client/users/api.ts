@@ -4,6 +4,7 @@
  * field table; what both share (caching, the create recovery) is built on top, in index.ts/create.ts.
  */
 import type { UserApiKind } from "../../config";
+import type { PostRepeat } from "../retry";
 import type { User, UserChanges, UserField, UserFields } from "./model";
 
 /** Why a transport cannot carry a field or a value; undefined when it can. */
@@ -21,9 +22,10 @@ export interface UserApi {
   findByEmail(email: string): Promise<User | undefined>;
   /**
    * One create request. ConflictError when the e-mail exists; ServerError or NetworkError when the
-   * answer was lost (the user may exist: see create.ts).
+   * answer was lost (the user may exist: see create.ts). After a lost answer the request is repeated
+   * as `repeat` says (retry.ts), which for a create is a check that it did not land.
    */
-  create(fields: Partial<UserFields> & Pick<UserFields, "email">): Promise<User>;
+  create(fields: Partial<UserFields> & Pick<UserFields, "email">, repeat?: PostRepeat): Promise<User>;
   /** Writes exactly these changes: one write request (a retry of a refused precondition aside). */
   update(id: string, changes: UserChanges, subject?: string): Promise<void>;
   /** Deletes the user for good; NotFoundError when it is gone already. */

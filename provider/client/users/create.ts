@@ -3,9 +3,7 @@
  * existing account with the e-mail is reactivated or adopted under the rules below, and two resources
  * of one run never claim the same e-mail. What the run remembers for this lives in run.ts.
  */
-import { resolveSettings } from "../../config";
 import { ConflictError, NetworkError, ServerError, type TravelPerkError } from "../errors";
-import { backoffDelayMs, RETRY_DEFAULTS } from "../retry";
 import { currentRun } from "../run";
 import { findUserByEmail, userApi } from "./index";
 import type { User, UserFields } from "./model";
@@ -36,31 +34,30 @@ export class DuplicateUserError extends Error {
   }
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
 /**
  * One create, safe against lost answers: after a 5xx or a dropped connection the create may have been
- * committed, so the user is looked up by e-mail first and only created again when absent.
+ * committed, so before each repeat (retry.ts decides when) and after the last failure the user is
+ * looked up by e-mail; an account found is the one this create made.
  */
 async function postUser(fields: Partial<UserFields> & { email: string }): Promise<User> {
-  const { maxRetries, retryBaseDelayMs } = resolveSettings();
-  const { uncertainPosts } = currentRun().creates;
-  for (let attempt = 1; ; attempt++) {
-    try {
-      const { knowledge } = currentRun();
-      const seq = knowledge.readStarted();
-      const user = await userApi().create(fields);
-      knowledge.learnUsers([user], seq);
-      return user;
-    } catch (error) {
-      const answerLost = error instanceof ServerError || error instanceof NetworkError;
-      if (!answerLost) throw error;
-      uncertainPosts.add(fields.email.toLowerCase());
-      const existing = await findUserByEmail(fields.email);
-      if (existing) return existing;
-      if (attempt > maxRetries) throw error;
-      await sleep(backoffDelayMs(attempt, retryBaseDelayMs, RETRY_DEFAULTS.maxDelayMs));
-    }
+  const { knowledge, creates } = currentRun();
+  let found: User | undefined;
+  const lookUp = async () => {
+    creates.uncertainPosts.add(fields.email.toLowerCase());
+    found = await findUserByEmail(fields.email);
+    return found;
+  };
+  const seq = knowledge.readStarted();
+  try {
+    const user = await userApi().create(fields, { unlessLanded: async () => (await lookUp()) !== undefined });
+    knowledge.learnUsers([user], seq);
+    return user;
+  } catch (error) {
+    const answerLost = error instanceof ServerError || error instanceof NetworkError;
+    if (!answerLost) throw error;
+    const existing = found ?? (await lookUp());
+    if (existing) return existing;
+    throw error;
   }
 }
 

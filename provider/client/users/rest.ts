@@ -4,7 +4,8 @@
  * contract's flat shape and the live API's shape (`user_name`, a nested `name`, `active`).
  */
 import { z } from "zod";
-import { listAll, request } from "../request";
+import { listAll } from "../listing";
+import { request } from "../request";
 import { opaqueId } from "../wire";
 import { travelPolicyOperation, updateOperation, type CarriedFields, type UserApi } from "./api";
 import { USER_FIELDS, type User, type UserChanges, type UserField, type UserFields } from "./model";
@@ -176,13 +177,14 @@ export const restUserApi: UserApi = {
     return (await this.list()).find((user) => user.email.toLowerCase() === wanted);
   },
 
-  async create(fields) {
+  async create(fields, repeat) {
     const wire = await request({
       method: "POST",
       path: "/users",
       body: toWire(fields),
       schema: wireUser,
       context: { operation: "create user", subject: fields.email },
+      repeat,
     });
     return fromWire(wire);
   },

@@ -7,7 +7,8 @@
 import { z } from "zod";
 import { InvalidRequestError, NotFoundError, TravelPerkError, type RequestContext } from "../errors";
 import { currentRun } from "../run";
-import { listAllScim, request, send } from "../request";
+import { listAllScim } from "../listing";
+import { request, send } from "../request";
 import { policyIdForName, policyNameForId } from "../policies";
 import { SCIM_PATCH_OP, opaqueId } from "../wire";
 import { travelPolicyOperation, updateOperation, type UserApi } from "./api";
@@ -183,7 +184,7 @@ export const scimUserApi: UserApi = {
     return toUser(resource);
   },
 
-  async create(fields) {
+  async create(fields, repeat) {
     // `active` is always sent: a SCIM server need not default it to true.
     const body: Resource = { schemas: [CORE_USER], active: true };
     for (const [path, value] of attributes(fields, undefined)) if (value !== null) setAt(body, path, value);
@@ -194,6 +195,7 @@ export const scimUserApi: UserApi = {
       body,
       schema: z.union([scimResource, z.unknown()]),
       context: { operation: "create user", subject: fields.email },
+      repeat,
     });
     const parsed = scimResource.safeParse(answer.data);
     if (parsed.success) {
@@ -202,7 +204,10 @@ export const scimUserApi: UserApi = {
     }
     // An answer without the resource: the user is read back by its userName.
     const created = await this.findByEmail(fields.email);
-    if (!created) throw new NotFoundError({ operation: "read created user", subject: fields.email }, 404);
+    if (!created)
+      throw new NotFoundError({ operation: "read created user", subject: fields.email }, 404, {
+        detail: "the create was answered without the user, and no user has its userName",
+      });
     return created;
   },
 

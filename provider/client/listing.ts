@@ -1,0 +1,113 @@
+/**
+ * Reading whole collections through the request core: REST's `limit`/`offset` pages and SCIM's
+ * `startIndex`/`count` pages, never stopping at a page shorter than asked while the server says more
+ * remain (servers cap pages silently), and each item checked with zod.
+ */
+import { z } from "zod";
+import { MalformedResponseError, type RequestContext } from "./errors";
+import { request } from "./request";
+
+/** Largest page the API serves (the contract refuses a larger limit). */
+export const PAGE_LIMIT = 200;
+
+/** Parses each item of a page, or fails naming the first malformed one. */
+function parseItems<T>(raw: unknown[], item: z.ZodType<T>, context: RequestContext): T[] {
+  return raw.map((value) => {
+    const parsed = item.safeParse(value);
+    if (parsed.success) return parsed.data;
+    const issue = parsed.error.issues.at(0);
+    throw new MalformedResponseError(context, 200, {
+      detail: `malformed list item (${issue?.path.join(".") || "item"}: ${issue?.message ?? "unexpected shape"})`,
+      cause: parsed.error,
+    });
+  });
+}
+
+/**
+ * Reads every item of a paged REST collection. Tolerant of the live API's habits: the list is under
+ * `results` or the one array-valued key, and a server may serve fewer items per page than asked
+ * without saying so. Paging continues while `total` says more remain; without a total it stops only
+ * on an empty page, or on a page shorter than a `limit` the server answered below the one asked.
+ * An answer with no paging field at all that comes back the same for the next offset is an
+ * unpaged collection, read whole.
+ */
+export async function listAll<T>(path: string, item: z.ZodType<T>, context: RequestContext): Promise<T[]> {
+  const items: T[] = [];
+  let previous: string | undefined;
+  for (let offset = 0; ;) {
+    const page = await request<unknown>({
+      method: "GET",
+      path,
+      params: { limit: PAGE_LIMIT, offset },
+      schema: z.unknown(),
+      context,
+    });
+    const { results, total, limit, paged } = readPage(page, context);
+    // A server that ignores `offset` answers the same page forever. Without any paging field the
+    // answer is an unpaged collection, already read whole; one that claims paging is an error.
+    const text = JSON.stringify(results);
+    if (offset > 0 && text === previous) {
+      if (!paged) return items;
+      throw new MalformedResponseError(context, 200, {
+        detail: "the server answered the same page again (is offset ignored?)",
+      });
+    }
+    previous = text;
+    items.push(...parseItems(results, item, context));
+    offset += results.length;
+    if (results.length === 0) return items;
+    // Without a total, a short page ends the listing only when the server said it lowered the limit;
+    // a server that caps pages silently echoes the limit asked, so only an empty page is the end.
+    if (total !== undefined ? offset >= total : limit !== undefined && limit < PAGE_LIMIT && results.length < limit)
+      return items;
+  }
+}
+
+function readPage(
+  page: unknown,
+  context: RequestContext,
+): { results: unknown[]; total?: number; limit?: number; paged: boolean } {
+  if (Array.isArray(page)) return { results: page, paged: false };
+  if (page && typeof page === "object") {
+    const record = page as Record<string, unknown>;
+    const total = typeof record.total === "number" ? record.total : undefined;
+    const limit = typeof record.limit === "number" && record.limit > 0 ? record.limit : undefined;
+    const paged = ["total", "limit", "offset"].some((key) => key in record);
+    if (Array.isArray(record.results)) return { results: record.results, total, limit, paged };
+    const arrays = Object.values(record).filter(Array.isArray);
+    if (arrays.length === 1) return { results: arrays[0] as unknown[], total, limit, paged };
+  }
+  throw new MalformedResponseError(context, 200, { detail: "malformed answer (expected a page with a results list)" });
+}
+
+const scimListResponse = z.object({
+  totalResults: z.coerce.number().int().nonnegative().optional(),
+  Resources: z.array(z.unknown()).optional(),
+});
+
+/**
+ * Reads every resource of a SCIM collection (RFC 7644 §3.4.2.4): 1-based `startIndex`/`count` pages
+ * until `totalResults` is reached, whatever `itemsPerPage` says (servers cap pages silently).
+ */
+export async function listAllScim<T>(
+  path: string,
+  item: z.ZodType<T>,
+  context: RequestContext,
+  params: Record<string, string> = {},
+): Promise<T[]> {
+  const items: T[] = [];
+  for (;;) {
+    const page = await request({
+      method: "GET",
+      path,
+      surface: "scim",
+      params: { ...params, startIndex: items.length + 1, count: PAGE_LIMIT },
+      schema: scimListResponse,
+      context,
+    });
+    const resources = page.Resources ?? [];
+    items.push(...parseItems(resources, item, context));
+    // totalResults is required by the RFC; a server that omits it is read until an empty page.
+    if (resources.length === 0 || (page.totalResults !== undefined && items.length >= page.totalResults)) return items;
+  }
+}
