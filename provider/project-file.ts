@@ -3,7 +3,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 
 /** The names Pulumi accepts for a project file, in the order it looks for them. */
-export const PROJECT_FILES = ["Pulumi.yaml", "Pulumi.yml"] as const;
+const PROJECT_FILES = ["Pulumi.yaml", "Pulumi.yml"] as const;
 
 /** The project file in `dir`, or undefined when `dir` holds none. */
 export function projectFile(dir: string): string | undefined {

@@ -23,7 +23,7 @@ export function resourceLabel(kind: ResourceKind): `travelperk:${ResourceKind}` 
 }
 
 /** The full type token Pulumi records for a kind: `pulumi-nodejs:dynamic/travelperk:<Kind>`. */
-export function dynamicTypeToken(kind: ResourceKind): string {
+function dynamicTypeToken(kind: ResourceKind): string {
   return `pulumi-nodejs:dynamic/${resourceLabel(kind)}`;
 }
 

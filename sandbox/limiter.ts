@@ -7,7 +7,7 @@
 /** The shape of a rate limit: a token bucket, fixed windows, or a sliding window (log). */
 export type RateLimitWindow = "bucket" | "fixed" | "sliding";
 
-export const RATE_LIMIT_WINDOWS: readonly RateLimitWindow[] = ["bucket", "fixed", "sliding"];
+const RATE_LIMIT_WINDOWS: readonly RateLimitWindow[] = ["bucket", "fixed", "sliding"];
 
 export interface LimiterOptions {
   /**

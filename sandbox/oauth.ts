@@ -21,7 +21,7 @@ import { Reply, Req, json } from "./reply";
 
 export { randomToken, s256 } from "./oauth-requests";
 
-export const SCOPE = "users:read users:write companies:read";
+const SCOPE = "users:read users:write companies:read";
 const CODE_LIFETIME_MS = 10 * 60_000;
 /** What a refresh answer does with the refresh token it was given: see the `refreshTokenRotation` option. */
 export type RefreshTokenRotation = "rotate" | "reuse";

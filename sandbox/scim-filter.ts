@@ -58,7 +58,7 @@ export function splitUrn(path: string): { urn?: string; rest: string } {
  * Every value at `path` in `item`, multi-valued attributes flattened; a complex value met at the end
  * of the path stands for its `value` sub-attribute when `leaf` is set (as filters compare it).
  */
-export function valuesAt(item: Json, path: string, leaf = true): unknown[] {
+function valuesAt(item: Json, path: string, leaf = true): unknown[] {
   const { urn, rest } = splitUrn(path);
   let current: unknown[] = [item];
   if (urn && urn.toLowerCase() !== URN.user.toLowerCase() && urn.toLowerCase() !== URN.group.toLowerCase())

@@ -17,7 +17,7 @@ export interface Operation {
 }
 
 /** The operations of a PatchOp body (RFC 7644 §3.5.2); op names are case-insensitive. */
-export function readOperations(body: Json | undefined): Operation[] {
+function readOperations(body: Json | undefined): Operation[] {
   if (!body) throw new ScimInvalid("the body must be a PatchOp object", "invalidSyntax");
   const schemas = getCi(body, "schemas");
   if (
@@ -225,7 +225,7 @@ function applyOne(doc: Json, operation: Operation, rs: ResourceSchema): void {
 }
 
 /** The document after the operations, applied in order to a copy: the caller commits it or nothing. */
-export function applyOperations(doc: Json, ops: Operation[], rs: ResourceSchema): Json {
+function applyOperations(doc: Json, ops: Operation[], rs: ResourceSchema): Json {
   const out = copy(doc);
   for (const op of ops) applyOne(out, op, rs);
   return (prune(out) as Json | undefined) ?? {};

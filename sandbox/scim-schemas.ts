@@ -74,7 +74,7 @@ const same = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
 export const findAttr = (attrs: AttrDef[] | undefined, name: string): AttrDef | undefined =>
   attrs?.find((a) => same(a.name, name));
 /** The schema (core or extension) of a resource whose id is `urn`, case-insensitively. */
-export const findSchema = (rs: ResourceSchema, urn: string): SchemaDef | undefined =>
+const findSchema = (rs: ResourceSchema, urn: string): SchemaDef | undefined =>
   [rs.core, ...rs.extensions].find((s) => same(s.id, urn));
 
 /**

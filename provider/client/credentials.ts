@@ -62,7 +62,7 @@ const describeKind: Record<Credentials["kind"], string> = {
 };
 
 /** The credential in words: `the API key from travelperk:apiKey`. */
-export function describeCredentials(credentials: Credentials): string {
+function describeCredentials(credentials: Credentials): string {
   return `${describeKind[credentials.kind]} from ${credentials.from}`;
 }
 

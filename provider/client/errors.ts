@@ -168,7 +168,7 @@ function explain(body: unknown): Pick<ErrorDetails, "detail" | "fields"> {
 const REQUEST_ID_HEADERS = ["x-request-id", "request-id", "x-amzn-requestid", "x-correlation-id"];
 
 /** The request id an answer carried, when it looks like one (a short token of id characters, nothing else). */
-export function requestIdOf(headers: unknown): string | undefined {
+function requestIdOf(headers: unknown): string | undefined {
   if (!headers || typeof headers !== "object") return undefined;
   const record = headers as Record<string, unknown>;
   for (const name of REQUEST_ID_HEADERS) {
@@ -179,7 +179,7 @@ export function requestIdOf(headers: unknown): string | undefined {
 }
 
 /** Builds the right subclass for a status (0 for no answer), from the answer's body and what the caller adds. */
-export function errorForStatus(
+function errorForStatus(
   context: RequestContext,
   status: number,
   body?: unknown,

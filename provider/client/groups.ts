@@ -14,7 +14,7 @@ export type { Group } from "./memberships/api";
 const APIS = { rest: restMembershipApi, scim: scimMembershipApi } as const;
 
 /** The membership API of the settings in force. */
-export function membershipApi(): MembershipApi {
+function membershipApi(): MembershipApi {
   return APIS[resolveUserApi()];
 }
 

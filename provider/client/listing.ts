@@ -8,7 +8,7 @@ import { MalformedResponseError, type RequestContext } from "./errors";
 import { request } from "./request";
 
 /** Largest page the API serves (the contract refuses a larger limit). */
-export const PAGE_LIMIT = 200;
+const PAGE_LIMIT = 200;
 
 /** Parses each item of a page, or fails naming the first malformed one. */
 function parseItems<T>(raw: unknown[], item: z.ZodType<T>, context: RequestContext): T[] {

@@ -75,7 +75,7 @@ function extremes(planes: readonly HalfPlane[], k: number, box: number): [number
 }
 
 /** The phase-locked model's bounds on the opening of window `next`, or undefined when infeasible. */
-export function phasePrediction(t0: number, openings: readonly Opening[], next: number): Prediction | undefined {
+function phasePrediction(t0: number, openings: readonly Opening[], next: number): Prediction | undefined {
   const planes = phaseConstraints(t0, openings);
   // Times are relative to t0 inside, so the box is about durations (a day is far beyond any window).
   const shifted = planes.map(([a, b, c]): HalfPlane => [a, b, c - a * t0]);
@@ -87,7 +87,7 @@ export function phasePrediction(t0: number, openings: readonly Opening[], next: 
 }
 
 /** The relative model's bounds on the next opening after `last`, or undefined when infeasible or unknown. */
-export function relativePrediction(openings: readonly Opening[]): Prediction | undefined {
+function relativePrediction(openings: readonly Opening[]): Prediction | undefined {
   let dLo = -Infinity;
   let dHi = Infinity;
   let pairs = 0;

@@ -33,7 +33,7 @@ export type ResourceProviderImpl<Inputs, Outputs> = Required<
 type EngineProvider = Required<Omit<pulumi.dynamic.ResourceProvider, "configure">>;
 
 /** The connection a resource's properties name ("" = the default). */
-export function connectionOf(props: Props | undefined): string {
+function connectionOf(props: Props | undefined): string {
   const value = props?.connection;
   return typeof value === "string" ? value : DEFAULT_CONNECTION;
 }

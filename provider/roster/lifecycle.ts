@@ -120,10 +120,10 @@ export function upcoming(calendar: RosterCalendar): { starting: DatedPerson[]; l
 }
 
 /** How roles rank for "lowers their role": company_admin 2, travel_manager 1, any other 0. */
-export const ROLE_RANK: Readonly<Record<Role, number>> = { company_admin: 2, travel_manager: 1, traveler: 0 };
+const ROLE_RANK: Readonly<Record<Role, number>> = { company_admin: 2, travel_manager: 1, traveler: 0 };
 
 /** The rank of a role (unknown roles rank 0, as travelers). */
-export function roleRank(role: unknown): number {
+function roleRank(role: unknown): number {
   return typeof role === "string" && role in ROLE_RANK ? ROLE_RANK[role as Role] : 0;
 }
 

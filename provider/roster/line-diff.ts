@@ -22,7 +22,7 @@ function lineAt(lines: readonly string[], i: number): string {
 }
 
 /** The shortest line diff (Myers), or `undefined` when the texts differ in too many lines to bother. */
-export function diffLines(a: readonly string[], b: readonly string[], maxEdits = 4000): DiffOp[] | undefined {
+function diffLines(a: readonly string[], b: readonly string[], maxEdits = 4000): DiffOp[] | undefined {
   let start = 0;
   while (start < a.length && start < b.length && a[start] === b[start]) start++;
   let endA = a.length;

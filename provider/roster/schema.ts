@@ -20,7 +20,7 @@ const { managerId: _managerId, ...personUserFields } = userFieldShape;
 const reference = nonEmptyString.describe("A name (case-insensitive) or a TravelPerk id");
 
 /** One person in the roster. */
-export const personSchema = z
+const personSchema = z
   .strictObject({
     /** Stable identity of the person in Pulumi state. Default: the e-mail, lower-cased. Keep it when the e-mail changes. */
     key: nonEmptyString
@@ -64,7 +64,7 @@ export const personSchema = z
   .describe("A person on the roster");
 
 /** How the roster treats one group (department). */
-export const groupSettingsSchema = z
+const groupSettingsSchema = z
   .strictObject({
     /** The roster owns the group's whole member list: members it does not list are removed by `up`. Default: `false` (additive). */
     authoritative: booleanInput()
@@ -74,7 +74,7 @@ export const groupSettingsSchema = z
   .describe("How the roster treats one group");
 
 /** Roster-wide defaults, applied to each person who does not say otherwise. */
-export const defaultsSchema = z
+const defaultsSchema = z
   .strictObject({
     /** Default of each person's `adoptExisting`. Default: `false`. */
     adoptExisting: booleanInput().optional(),

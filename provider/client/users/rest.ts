@@ -140,7 +140,7 @@ const patchAnswer = z.record(z.string(), z.unknown());
 const userPath = (id: string) => `/users/${encodeURIComponent(id)}`;
 
 /** PATCH of a user: only the fields in the body change. */
-export function patchRestUser(id: string, body: Record<string, unknown>, operation: string, subject?: string) {
+function patchRestUser(id: string, body: Record<string, unknown>, operation: string, subject?: string) {
   return request({
     method: "PATCH",
     path: userPath(id),
