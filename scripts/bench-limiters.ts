@@ -107,7 +107,9 @@ const byArrival = (log: LoggedRequest[]) => [...log].sort((a, b) => a.at - b.at 
 /** First to last request on the sandbox clock (ms); 0 for fewer than two requests. */
 export function spanOf(log: LoggedRequest[]): number {
   const sorted = byArrival(log);
-  return sorted.length < 2 ? 0 : sorted[sorted.length - 1].at - sorted[0].at;
+  const first = sorted.at(0);
+  const last = sorted.at(-1);
+  return first && last ? last.at - first.at : 0;
 }
 
 /**
@@ -118,7 +120,9 @@ export function timeToCreates(log: LoggedRequest[], n: number, share = CREATES_S
   const sorted = byArrival(log);
   const creates = sorted.filter((r) => r.method === "POST" && /\/users$/i.test(r.path) && r.status < 300);
   const need = Math.max(1, Math.ceil(share * n));
-  return creates.length < need ? undefined : creates[need - 1].at - sorted[0].at;
+  const first = sorted.at(0);
+  const create = creates.at(need - 1);
+  return first && create ? create.at - first.at : undefined;
 }
 
 // ---- the rows -------------------------------------------------------------------------------------

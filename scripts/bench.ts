@@ -158,21 +158,28 @@ const FIRST = ["Ada", "Alan", "Grace", "Katherine", "Edsger", "Barbara", "Donald
 const LAST = ["Lovelace", "Turing", "Hopper", "Johnson", "Dijkstra", "Liskov", "Knuth", "Allen", "Backus", "Perlman"];
 const COST_CENTRES = ["ENG", "SALES", "MKT", "OPS", "FIN"];
 
+/** The element at `i`, counting round the list again and again; throws on an empty list. */
+function cyclic<T>(list: readonly T[], i: number): T {
+  const value = list[i % list.length];
+  if (value === undefined) throw new Error("cyclic: the list is empty");
+  return value;
+}
+
 /** N people, each in one seeded group and under one seeded policy (by name; the program gets the ids). */
 function roster(n: number, ids: TeamIds): TeamMember[] {
   const groups = Object.keys(ids.groups).sort();
   const policies = Object.keys(ids.policies).sort();
   return Array.from({ length: n }, (_, i): TeamMember => {
-    const first = FIRST[i % FIRST.length];
-    const last = LAST[Math.floor(i / FIRST.length) % LAST.length];
+    const first = cyclic(FIRST, i);
+    const last = cyclic(LAST, Math.floor(i / FIRST.length));
     return {
       email: `${first}.${last}.${String(i).padStart(5, "0")}@bench.example.com`.toLowerCase(),
       firstName: first,
       lastName: last,
       role: i % 50 === 0 ? "company_admin" : i % 10 === 0 ? "travel_manager" : "traveler",
-      costCenter: COST_CENTRES[i % COST_CENTRES.length],
-      groups: [groups[i % groups.length]],
-      policy: policies[i % policies.length],
+      costCenter: cyclic(COST_CENTRES, i),
+      groups: [cyclic(groups, i)],
+      policy: cyclic(policies, i),
     };
   });
 }
@@ -266,7 +273,7 @@ class Sampler {
       .slice(1)
       .map((line) => /^\s*(\d+)\s+(\d+)\s+(\d+)\s+(.*)$/.exec(line))
       .filter((m): m is RegExpExecArray => m !== null)
-      .map((m) => ({ pid: Number(m[1]), ppid: Number(m[2]), rss: Number(m[3]), args: m[4] }));
+      .map((m) => ({ pid: Number(m[1]), ppid: Number(m[2]), rss: Number(m[3]), args: m.at(4) ?? "" }));
     // Only our own descendants: other runs on the machine (tests, demos) are not ours to measure.
     const ours = new Set([process.pid]);
     for (let grew = true; grew;) {
@@ -932,9 +939,9 @@ function report(sizes: SizeResult[], options: Options): string {
     );
   }
 
-  if (sizes.length > 1) {
-    const small = sizes[0];
-    const large = sizes[sizes.length - 1];
+  const small = sizes.at(0);
+  const large = sizes.at(-1);
+  if (small && large && sizes.length > 1) {
     lines.push("", `Time per person (ms), N=${String(small.n)} → N=${String(large.n)}:`, "");
     const sh = ["operation", `N=${String(small.n)}`, `N=${String(large.n)}`, "per-person ratio", "marginal ms/person"];
     lines.push(row(sh), row(sh.map((h, i) => (i < 1 ? "---" : "---:"))));
@@ -1049,7 +1056,7 @@ async function main(): Promise<void> {
   const sdkVersion = (fromProgram("@pulumi/pulumi/package.json") as { version: string }).version;
   progress(
     `pulumi ${pulumiVersion} (${pulumiRoot}), @pulumi/pulumi ${sdkVersion}, engine --parallel default ` +
-      `${String(env.parallelDefault ?? "?")}, ${String(os.cpus().length)} CPUs, load ${os.loadavg()[0].toFixed(2)}`,
+      `${String(env.parallelDefault ?? "?")}, ${String(os.cpus().length)} CPUs, load ${(os.loadavg()[0] ?? 0).toFixed(2)}`,
   );
 
   const sizes: SizeResult[] = [];

@@ -29,17 +29,14 @@
 # Nothing is written inside the repository. Go's own module and build caches
 # are used at their default locations.
 set -euo pipefail
+LOG_NAME=ensure-pulumi
+# shellcheck source=lib/log.sh
+source "$(dirname -- "${BASH_SOURCE[0]}")/lib/log.sh"
 
 readonly PKG_MODULE="github.com/pulumi/pulumi/pkg/v3"
 readonly SDK_MODULE="github.com/pulumi/pulumi/sdk/v3"
 readonly CLI_PACKAGE="github.com/pulumi/pulumi/pkg/v3/cmd/pulumi"
 readonly VERSION_VAR="github.com/pulumi/pulumi/sdk/v3/go/common/version.Version"
-
-log() { printf 'ensure-pulumi: %s\n' "$*" >&2; }
-die() {
-	printf 'ensure-pulumi: error: %s\n' "$*" >&2
-	exit 1
-}
 
 # ---------------------------------------------------------------------------
 # Version helpers (plain X.Y.Z release versions, no leading "v").

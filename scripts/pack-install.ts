@@ -18,7 +18,9 @@ export function installPackedPackage(cacheDir = os.tmpdir()): string {
   }
   const packDir = fs.mkdtempSync(path.join(os.tmpdir(), "tp-pack-"));
   const out = execFileSync("npm", ["pack", "--json", "--pack-destination", packDir], { cwd: ROOT, encoding: "utf8" });
-  const tarball = path.join(packDir, (JSON.parse(out) as { filename: string }[])[0].filename);
+  const packed = (JSON.parse(out) as { filename: string }[]).at(0);
+  if (!packed) throw new Error(`npm pack named no tarball: ${out}`);
+  const tarball = path.join(packDir, packed.filename);
   const hash = createHash("sha256")
     .update(fs.readFileSync(tarball))
     .update(fs.readFileSync(path.join(ROOT, "package-lock.json")))

@@ -16,17 +16,14 @@
 # that needs URL-escaping (it holds @ / % :), so every URL-escaping mistake shows at once.
 # `start` on a running cluster prints its URL again. Progress and errors go to stderr.
 set -euo pipefail
+LOG_NAME=postgres.sh
+# shellcheck source=lib/log.sh
+source "$(dirname -- "${BASH_SOURCE[0]}")/lib/log.sh"
 
 readonly PG_BIN="${TP_POSTGRES_BIN:-/usr/lib/postgresql/15/bin}"
 readonly DIR="${TP_POSTGRES_DIR:-${TMPDIR:-/tmp}/pulumi-travelperk-postgres-$(id -u)}"
 readonly ROLE="travelperk"
 readonly DATABASE="pulumi_state"
-
-log() { printf 'postgres.sh: %s\n' "$*" >&2; }
-die() {
-	printf 'postgres.sh: error: %s\n' "$*" >&2
-	exit 1
-}
 
 # As the cluster's owner: `postgres` when we are root, else ourselves.
 if [ "$(id -u)" -eq 0 ]; then

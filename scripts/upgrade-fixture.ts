@@ -102,9 +102,8 @@ export function fixtureRoster(exampleText: string): string {
     else item.set("manager", root);
   }
   // The example's header comment (its schema path is relative to examples/roster/) gives way to ours.
-  const contents = doc.contents;
-  if (YAML.isMap(contents) && contents.items.length > 0 && YAML.isNode(contents.items[0].key))
-    contents.items[0].key.commentBefore = undefined;
+  const firstKey = YAML.isMap(doc.contents) ? doc.contents.items[0]?.key : undefined;
+  if (YAML.isNode(firstKey)) firstKey.commentBefore = undefined;
   doc.commentBefore = [
     " yaml-language-server: $schema=../../../../schema/roster.schema.json",
     ` The upgrade fixture's roster: the first ${String(PEOPLE)} people of examples/roster/roster.yaml,`,
@@ -176,9 +175,11 @@ class FixtureProject {
   tp(args: string[]): Promise<string> {
     const pkgDir = path.join(this.dir, "node_modules/pulumi-travelperk");
     const pkg = JSON.parse(fs.readFileSync(path.join(pkgDir, "package.json"), "utf8")) as {
-      bin: Record<string, string>;
+      bin: { "pulumi-travelperk"?: string };
     };
-    return this.run(process.execPath, [path.join(pkgDir, pkg.bin["pulumi-travelperk"]), ...args]);
+    const bin = pkg.bin["pulumi-travelperk"];
+    if (bin === undefined) throw new Error(`${pkgDir}/package.json has no pulumi-travelperk bin`);
+    return this.run(process.execPath, [path.join(pkgDir, bin), ...args]);
   }
 
   remove(): void {

@@ -7,6 +7,7 @@
 import { TEAM } from "../examples/team/team";
 import { Limiter } from "../sandbox/limiter";
 import type { SandboxOptions } from "../sandbox/server";
+import { at } from "./helpers/at";
 import { useE2E, type E2E } from "./helpers/e2e";
 
 jest.setTimeout(300_000);
@@ -53,7 +54,7 @@ describe.each(ROWS)("$name", (row) => {
     const log = [...env.sandbox.requests].sort((a, b) => a.at - b.at);
     const accepted = log.filter((r) => r.status !== 429).length;
     const limited = log.length - accepted;
-    const span = log.at(-1)!.at - log[0].at;
+    const span = at(log, -1).at - at(log, 0).at;
     const floor = new Limiter(row.limiter).floorMs(accepted);
     console.log(
       `${row.name}, real CLI: ${String(log.length)} requests, ${String(accepted)} accepted, ${String(limited)} × 429 ` +

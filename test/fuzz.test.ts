@@ -162,33 +162,49 @@ class Tally {
   }
 }
 
+/**
+ * The frame of properties 1 and 3: `runs` generated check inputs of `kind` (fixed seed; struct-safe
+ * ones for the host), each counted in `tally` as a case and by its family, then handed to `body`.
+ * Starts with an empty sandbox log; logs the tally as `fuzz <title>: …` and asserts that every case ran.
+ */
+async function checkProperty(
+  run: { title: string; kind: Kind; structSafe: boolean; runs: number; tally: Tally },
+  body: (news: Record<string, unknown>) => Promise<void>,
+): Promise<void> {
+  const { title, kind, structSafe, runs, tally } = run;
+  sandbox().clearLog();
+  const started = Date.now();
+  await fc.assert(
+    fc.asyncProperty(checkInput(kind, structSafe), async ({ family, news }) => {
+      tally.add("cases");
+      tally.add(family);
+      await body(news);
+    }),
+    { numRuns: runs, seed: SEED },
+  );
+  console.log(`fuzz ${title}: ${tally.toString()}; ${String(Date.now() - started)} ms`);
+  expect(tally.get("cases")).toBe(runs);
+}
+
 // ---- property 1 -------------------------------------------------------------------------------------
 
 describe("property 1: check never throws and never sends a request", () => {
   test.each(KINDS)("%s", async (kind) => {
-    sandbox().clearLog();
     const tally = new Tally();
-    const started = Date.now();
-    await fc.assert(
-      fc.asyncProperty(checkInput(kind, false), async ({ family, news }) => {
-        tally.add("cases");
-        tally.add(family);
-        const lenient = hasOwnProtoKey(news);
-        if (lenient) tally.add("own __proto__ key (shape only)");
-        const answer = await callCheck(kind, news);
-        const outcome = verifyAnswer(kind, news, answer, lenient);
-        tally.add(outcome);
-        if (outcome === "inputs" && !lenient) {
-          const again = await callCheck(kind, answer.inputs!);
-          expect(again.failures).toBeUndefined();
-          expectSame(again.inputs, answer.inputs, "the inputs of a second check");
-          tally.add("re-checked identical");
-        }
-      }),
-      { numRuns: CHECK_RUNS, seed: SEED },
-    );
-    console.log(`fuzz property 1 (${kind}.check, in-process): ${tally.toString()}; ${Date.now() - started} ms`);
-    expect(tally.get("cases")).toBe(CHECK_RUNS);
+    const title = `property 1 (${kind}.check, in-process)`;
+    await checkProperty({ title, kind, structSafe: false, runs: CHECK_RUNS, tally }, async (news) => {
+      const lenient = hasOwnProtoKey(news);
+      if (lenient) tally.add("own __proto__ key (shape only)");
+      const answer = await callCheck(kind, news);
+      const outcome = verifyAnswer(kind, news, answer, lenient);
+      tally.add(outcome);
+      if (outcome === "inputs" && !lenient) {
+        const again = await callCheck(kind, answer.inputs!);
+        expect(again.failures).toBeUndefined();
+        expectSame(again.inputs, answer.inputs, "the inputs of a second check");
+        tally.add("re-checked identical");
+      }
+    });
     expect(tally.get("inputs")).toBeGreaterThan(CHECK_RUNS / 20);
     expect(tally.get("failures")).toBeGreaterThan(CHECK_RUNS / 20);
     expect(sandbox().requests).toHaveLength(0);
@@ -427,29 +443,21 @@ describe("property 3: check through Pulumi's provider host over gRPC", () => {
       : answer;
 
   test.each(KINDS)("%s", async (kind) => {
-    sandbox().clearLog();
     const tally = new Tally();
-    const started = Date.now();
-    await fc.assert(
-      fc.asyncProperty(checkInput(kind, true), async ({ family, news }) => {
-        tally.add("cases");
-        tally.add(family);
-        // A gRPC error rejects here and fails the property.
-        const answer = await hostCheck(kind, news);
-        const outcome = verifyAnswer(kind, news, answer, false);
-        tally.add(outcome);
-        // The host runs the packed package: it answers exactly as the provider does in-process.
-        // (A protobuf Struct sorts keys, so failures may come in another order.)
-        expectSame(sortedFailures(answer), sortedFailures(await callCheck(kind, news)), "host and in-process answers");
-        if (outcome === "inputs") {
-          expectSame(await hostCheck(kind, answer.inputs!), answer, "the host's answers to a second check");
-          tally.add("re-checked identical");
-        }
-      }),
-      { numRuns: HOST_RUNS, seed: SEED },
-    );
-    console.log(`fuzz property 3 (${kind}.check via provider host): ${tally.toString()}; ${Date.now() - started} ms`);
-    expect(tally.get("cases")).toBe(HOST_RUNS);
+    const title = `property 3 (${kind}.check via provider host)`;
+    await checkProperty({ title, kind, structSafe: true, runs: HOST_RUNS, tally }, async (news) => {
+      // A gRPC error rejects here and fails the property.
+      const answer = await hostCheck(kind, news);
+      const outcome = verifyAnswer(kind, news, answer, false);
+      tally.add(outcome);
+      // The host runs the packed package: it answers exactly as the provider does in-process.
+      // (A protobuf Struct sorts keys, so failures may come in another order.)
+      expectSame(sortedFailures(answer), sortedFailures(await callCheck(kind, news)), "host and in-process answers");
+      if (outcome === "inputs") {
+        expectSame(await hostCheck(kind, answer.inputs!), answer, "the host's answers to a second check");
+        tally.add("re-checked identical");
+      }
+    });
     const child = Reflect.get(host, "child") as ChildProcess | undefined;
     expect(child?.exitCode).toBeNull();
     expect(child?.signalCode).toBeNull();

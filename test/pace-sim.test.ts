@@ -6,6 +6,7 @@
  */
 import { Limiter, type LimiterOptions } from "../sandbox/limiter";
 import { RequestScheduler } from "../provider/client/scheduler";
+import { at } from "./helpers/at";
 
 interface Shape {
   name: string;
@@ -69,9 +70,9 @@ async function simulate(
   const log: { at: number; status: number }[] = [];
   const attempt = async () => {
     await new Promise((resolve) => setTimeout(resolve, latencyMs / 2));
-    const at = Date.now();
+    const arrived = Date.now();
     const wait = random() < randomShare ? 1 : limiter.take("k");
-    log.push({ at, status: wait === undefined ? 200 : 429 });
+    log.push({ at: arrived, status: wait === undefined ? 200 : 429 });
     await new Promise((resolve) => setTimeout(resolve, latencyMs / 2));
     if (wait !== undefined) throw Object.assign(new Error("429"), { status: 429, wait });
     return 200;
@@ -99,7 +100,7 @@ async function simulate(
   await all;
   const accepted = log.filter((r) => r.status === 200);
   return {
-    span: log.at(-1)!.at - log[0].at,
+    span: at(log, -1).at - at(log, 0).at,
     accepted: accepted.length,
     limited: log.length - accepted.length,
     ninetyPercent,

@@ -10,6 +10,7 @@ import Ajv from "ajv";
 import { parse as parseYaml } from "yaml";
 import { parseRoster } from "../provider/roster/load";
 import { rosterJsonSchema } from "../provider/roster/schema";
+import { at } from "./helpers/at";
 
 const ROOT = path.resolve(__dirname, "..");
 const SCHEMA_FILE = path.join(ROOT, "schema", "roster.schema.json");
@@ -36,21 +37,22 @@ describe("the roster JSON Schema (schema/roster.schema.json)", () => {
       "propertyNames", // draft-06 on: the top-level groups map's keys
     ]);
     const unknown: string[] = [];
-    const visit = (schema: unknown, at: string): void => {
+    const visit = (schema: unknown, pointer: string): void => {
       if (typeof schema !== "object" || schema === null || Array.isArray(schema)) return;
       const node = schema as Record<string, unknown>;
-      for (const key of Object.keys(node)) if (!shared.has(key)) unknown.push(`${at}/${key}`);
+      for (const key of Object.keys(node)) if (!shared.has(key)) unknown.push(`${pointer}/${key}`);
       for (const key of ["properties", "$defs", "definitions"]) {
         for (const [name, child] of Object.entries((node[key] ?? {}) as Record<string, unknown>)) {
-          visit(child, `${at}/${key}/${name}`);
+          visit(child, `${pointer}/${key}/${name}`);
         }
       }
       for (const key of ["anyOf", "oneOf", "allOf"]) {
         ((node[key] ?? []) as unknown[]).forEach((child, i) => {
-          visit(child, `${at}/${key}/${String(i)}`);
+          visit(child, `${pointer}/${key}/${String(i)}`);
         });
       }
-      for (const key of ["items", "additionalProperties", "propertyNames", "not"]) visit(node[key], `${at}/${key}`);
+      for (const key of ["items", "additionalProperties", "propertyNames", "not"])
+        visit(node[key], `${pointer}/${key}`);
     };
     visit(readJson(SCHEMA_FILE), "#");
     expect(unknown).toEqual([]);
@@ -58,9 +60,9 @@ describe("the roster JSON Schema (schema/roster.schema.json)", () => {
 
   test("is what examples/roster/roster.yaml names for editors, and the example follows it", () => {
     const text = fs.readFileSync(EXAMPLE_ROSTER, "utf8");
-    const reference = /^# yaml-language-server: \$schema=(\S+)$/m.exec(text);
-    expect(reference).not.toBeNull();
-    expect(path.resolve(path.dirname(EXAMPLE_ROSTER), reference![1])).toBe(SCHEMA_FILE);
+    const reference = /^# yaml-language-server: \$schema=(\S+)$/m.exec(text)?.[1];
+    expect(reference).toBeDefined();
+    expect(path.resolve(path.dirname(EXAMPLE_ROSTER), reference ?? "")).toBe(SCHEMA_FILE);
 
     // The JSON Schema, as an editor or CI applies it. ajv 6 (draft-07) comes with ESLint; it does not
     // know the 2020-12 meta-schema, so the schema itself is not meta-validated (see the keyword test).
@@ -109,7 +111,7 @@ describe("npm pack", () => {
       encoding: "utf8",
       stdio: ["ignore", "pipe", "pipe"],
     });
-    pack = (JSON.parse(out) as PackResult[])[0];
+    pack = at(JSON.parse(out) as PackResult[], 0);
     files = pack.files.map((f) => f.path).sort();
     const kB = (bytes: number) => `${(bytes / 1024).toFixed(1)} kB`;
     process.stdout.write(

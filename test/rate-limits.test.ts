@@ -10,6 +10,7 @@ import { schedulerStats } from "../provider/client/request";
 import * as runtime from "../provider/runtime";
 import { Limiter } from "../sandbox/limiter";
 import type { SandboxOptions } from "../sandbox/server";
+import { at } from "./helpers/at";
 import { useSandbox } from "./helpers/sandbox";
 
 jest.setTimeout(180_000);
@@ -109,7 +110,7 @@ describe.each(ROWS)("$name", (row) => {
     const log = [...sandbox().requests].sort((a, b) => a.at - b.at);
     const accepted = log.filter((r) => r.status !== 429).length;
     const limited = log.length - accepted;
-    const span = log.at(-1)!.at - log[0].at;
+    const span = at(log, -1).at - at(log, 0).at;
     const floor = new Limiter(row.limiter).floorMs(accepted, row.limiter.rateLimitHeaders);
     console.log(
       `${row.name}: ${String(row.requests)} requests, span ${String(span)} ms, floor ${String(floor)} ms, ` +

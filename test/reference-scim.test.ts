@@ -6,6 +6,7 @@
  */
 import * as runtime from "../provider/runtime";
 import { setStackConfig } from "../provider/config";
+import { at } from "./helpers/at";
 import { LoggingProxy } from "./helpers/logging-proxy";
 import {
   ENTERPRISE_USER_SCHEMA,
@@ -111,7 +112,7 @@ test("one changed field is one PATCH of that attribute (answered 204), then a re
   const updated = await user.update(created.id, created.outs, news);
   // The create's answer is the freshest read: its ETag goes with the PATCH, no extra GET first.
   expect(lines()).toEqual([`PATCH /Users/${created.id} 204`, `GET /Users/${created.id} 200`]);
-  const patch = proxy.requests[0];
+  const patch = at(proxy.requests, 0);
   expect(patch.headers["if-match"]).toMatch(/^W\/"\d+"$/);
   expect(updated.outs).toMatchObject({ costCenter: "SALES" });
   expect((await raw(created.id))[ENTERPRISE_USER_SCHEMA]).toEqual({ costCenter: "SALES" });

@@ -395,7 +395,8 @@ describe("summarize --roster, in-process", () => {
   const parsed = (stdout: string) => JSON.parse(stdout) as { summary: RosterSummary; guard: GuardResult };
 
   test("with --roster: the reason, protection and the horizon lists; --allow-protected lets it pass", async () => {
-    const tripped = await run(["--roster", rosterFile, "--today", "2026-03-17", "--horizon", "3", "--json"]);
+    const onTheDay = ["--roster", rosterFile, "--today", "2026-03-17"];
+    const tripped = await run([...onTheDay, "--horizon", "3", "--json"]);
     expect(tripped.code).toBe(3);
     const { summary, guard } = parsed(tripped.stdout);
     expect(summary).toMatchObject({ today: "2026-03-17", horizonDays: 3, starting: [], leaving: [] });
@@ -403,14 +404,7 @@ describe("summarize --roster, in-process", () => {
       expect.objectContaining({ email: "dora@example.com", reason: "endDate", protected: true }),
     ]);
     expect(guard.reasons).toEqual([expect.stringMatching(/^protected person dora@example\.com would be deactivated/)]);
-    const allowed = await run([
-      "--roster",
-      rosterFile,
-      "--today",
-      "2026-03-17",
-      "--allow-protected",
-      "dora@example.com",
-    ]);
+    const allowed = await run([...onTheDay, "--allow-protected", "dora@example.com"]);
     expect(allowed.code).toBe(0);
     expect(allowed.stdout).toContain("> Protected change allowed (--allow-protected dora@example.com)");
   });

@@ -153,13 +153,13 @@ function waitForReady(child: ChildProcessWithoutNullStreams, timeoutMs: number):
     };
     const onStdout = (chunk: Buffer): void => {
       stdout += chunk.toString();
-      const match = /listening on (http:\/\/\S+)/.exec(stdout);
-      if (match) {
+      const url = /listening on (http:\/\/\S+)/.exec(stdout)?.[1];
+      if (url !== undefined) {
         cleanup();
         // Keep draining both pipes so that the server never blocks on a full pipe.
         child.stdout.resume();
         child.stderr.resume();
-        resolve(match[1]);
+        resolve(url);
       }
     };
     const onStderr = (chunk: Buffer): void => {
