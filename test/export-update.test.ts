@@ -15,8 +15,9 @@ import { RosterError } from "../provider/roster/load";
 import type { Named } from "../provider/names";
 import { organisationOf, type Organisation } from "../provider/roster/organisation";
 import { updateRoster } from "../provider/roster/update";
-import { describeChange, describeUpdate } from "../provider/roster/update-changes";
+import { describeChange, describeUpdate, type RosterUpdate } from "../provider/roster/update-changes";
 import { startSandbox, type SandboxServer } from "../sandbox/server";
+import { at } from "./helpers/at";
 import { RosterProject } from "./helpers/roster-project";
 import { requestLine, writes } from "./helpers/sandbox";
 
@@ -30,10 +31,14 @@ const EXAMPLE = fs.readFileSync(path.join(ROOT, "examples/roster/roster.yaml"), 
 function lineDiff(before: string, after: string): { removed: string[]; added: string[] } {
   const a = before.split("\n");
   const b = after.split("\n");
+  // lcs[i][j]: the length of the longest common subsequence of a[i..] and b[j..]; 0 past either end.
   const lcs = Array.from({ length: a.length + 1 }, () => new Array<number>(b.length + 1).fill(0));
-  for (let i = a.length - 1; i >= 0; i--)
+  const common = (i: number, j: number) => lcs[i]?.[j] ?? 0;
+  for (let i = a.length - 1; i >= 0; i--) {
+    const row = at(lcs, i);
     for (let j = b.length - 1; j >= 0; j--)
-      lcs[i][j] = a[i] === b[j] ? lcs[i + 1][j + 1] + 1 : Math.max(lcs[i + 1][j], lcs[i][j + 1]);
+      row[j] = a[i] === b[j] ? common(i + 1, j + 1) + 1 : Math.max(common(i + 1, j), common(i, j + 1));
+  }
   const removed: string[] = [];
   const added: string[] = [];
   let i = 0;
@@ -42,10 +47,15 @@ function lineDiff(before: string, after: string): { removed: string[]; added: st
     if (i < a.length && j < b.length && a[i] === b[j]) {
       i++;
       j++;
-    } else if (j < b.length && (i >= a.length || lcs[i][j + 1] >= lcs[i + 1][j])) added.push(b[j++]);
-    else removed.push(a[i++]);
+    } else if (j < b.length && (i >= a.length || common(i, j + 1) >= common(i + 1, j))) added.push(at(b, j++));
+    else removed.push(at(a, i++));
   }
   return { removed, added };
+}
+
+/** An edit of `before` as the pull request shows it: the change list the command prints, and the line diff. */
+function review(before: string, result: RosterUpdate): { changes: string[]; removed: string[]; added: string[] } {
+  return { changes: result.changes.map(describeChange), ...lineDiff(before, result.text) };
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -75,7 +85,7 @@ const GROUPS: Named[] = ["Operations", "Engineering", "Sales", "Marketing"].map(
   id: `grp_${name.toLowerCase()}`,
   name,
 }));
-const idOf = (email: string) => `usr_${email.split("@")[0].replace(/\W/g, "_")}`;
+const idOf = (email: string) => `usr_${at(email.split("@"), 0).replace(/\W/g, "_")}`;
 
 class Org {
   users: User[];
@@ -143,11 +153,11 @@ describe("the document edit (updateRoster)", () => {
     org.get("jonas.weber@example.com").costCenter = "ENG-300";
     org.get("chloe.dubois@example.com").travelPolicyId = "pol_executive"; // the file says nothing: defaults.travelPolicy
     const result = update(EXAMPLE, org);
-    expect(result.changes.map(describeChange)).toEqual([
-      "jonas.weber@example.com: costCenter ENG-200 → ENG-300",
-      "chloe.dubois@example.com: travelPolicy Standard (defaults) → Executive",
-    ]);
-    expect(lineDiff(EXAMPLE, result.text)).toEqual({
+    expect(review(EXAMPLE, result)).toEqual({
+      changes: [
+        "jonas.weber@example.com: costCenter ENG-200 → ENG-300",
+        "chloe.dubois@example.com: travelPolicy Standard (defaults) → Executive",
+      ],
       removed: ["    costCenter: ENG-200"],
       added: ["    costCenter: ENG-300", "    travelPolicy: Executive"],
     });
@@ -169,10 +179,11 @@ describe("the document edit (updateRoster)", () => {
     // defaults.role manages the role of everyone without one.
     const withRole = EXAMPLE.replace("  onDelete: deactivate\n", "  onDelete: deactivate\n  role: traveler\n");
     const result = update(withRole, org);
-    expect(result.changes.map(describeChange)).toEqual([
-      "jonas.weber@example.com: role traveler (defaults) → travel_manager",
-    ]);
-    expect(lineDiff(withRole, result.text)).toEqual({ removed: [], added: ["    role: travel_manager"] });
+    expect(review(withRole, result)).toEqual({
+      changes: ["jonas.weber@example.com: role traveler (defaults) → travel_manager"],
+      removed: [],
+      added: ["    role: travel_manager"],
+    });
     expect(result.text).toContain("    lastName: Weber\n    role: travel_manager\n    language: de\n");
   });
 
@@ -203,11 +214,8 @@ describe("the document edit (updateRoster)", () => {
       org.members.get("grp_sales")!.filter((id) => id !== grace),
     );
     org.members.get("grp_operations")!.push(grace);
-    const result = update(text, org);
-    expect(result.changes.map(describeChange)).toEqual([
-      "grace.mensah@example.com: groups marketing, Sales → marketing, Operations",
-    ]);
-    expect(lineDiff(text, result.text)).toEqual({
+    expect(review(text, update(text, org))).toEqual({
+      changes: ["grace.mensah@example.com: groups marketing, Sales → marketing, Operations"],
       removed: ["    groups: [marketing, Sales]"],
       added: ["    groups: [marketing, Operations]"],
     });
@@ -224,8 +232,11 @@ describe("the document edit (updateRoster)", () => {
     org.members.get("grp_sales")!.push(jonas);
     const result = update(text, org);
     // With the person's other groups: from now on the file lists them all.
-    expect(result.changes.map(describeChange)).toEqual(["jonas.weber@example.com: groups (none) → Engineering, Sales"]);
-    expect(lineDiff(text, result.text)).toEqual({ removed: [], added: ["    groups: [Engineering, Sales]"] });
+    expect(review(text, result)).toEqual({
+      changes: ["jonas.weber@example.com: groups (none) → Engineering, Sales"],
+      removed: [],
+      added: ["    groups: [Engineering, Sales]"],
+    });
     expect(result.text).toContain(
       "    costCenter: ENG-200\n    groups: [Engineering, Sales]\n    manager: amara.okafor@example.com\n",
     );
@@ -237,13 +248,14 @@ describe("the document edit (updateRoster)", () => {
     org.get("jonas.weber@example.com").managerId = idOf("sofia.martinez@example.com");
     org.get("yuki.tanaka@example.com").managerId = null;
     const result = update(EXAMPLE, org);
-    expect(result.changes.map(describeChange)).toEqual([
-      "jonas.weber@example.com: manager amara.okafor@example.com → sofia.martinez@example.com",
-      "yuki.tanaka@example.com: manager amara.okafor@example.com → (none)",
-    ]);
-    const diff = lineDiff(EXAMPLE, result.text);
-    expect(diff.added).toEqual(["    manager: sofia.martinez@example.com"]);
-    expect(diff.removed).toEqual(["    manager: amara.okafor@example.com", "    manager: amara.okafor@example.com"]);
+    expect(review(EXAMPLE, result)).toEqual({
+      changes: [
+        "jonas.weber@example.com: manager amara.okafor@example.com → sofia.martinez@example.com",
+        "yuki.tanaka@example.com: manager amara.okafor@example.com → (none)",
+      ],
+      removed: ["    manager: amara.okafor@example.com", "    manager: amara.okafor@example.com"],
+      added: ["    manager: sofia.martinez@example.com"],
+    });
     expect(result.text.endsWith("    groups: [Engineering]\n")).toBe(true);
     // A manager named by key is the same person.
     const byKey = EXAMPLE.replace(
@@ -258,8 +270,11 @@ describe("the document edit (updateRoster)", () => {
     const org = new Org(EXAMPLE);
     for (const email of ["noah.jensen@example.com", "mateo.rossi@example.com"]) org.get(email).isActive = false;
     const result = update(ended, org);
-    expect(result.changes.map(describeChange)).toEqual(["noah.jensen@example.com: isActive true → false"]);
-    expect(lineDiff(ended, result.text)).toEqual({ removed: [], added: ["    isActive: false"] });
+    expect(review(ended, result)).toEqual({
+      changes: ["noah.jensen@example.com: isActive true → false"],
+      removed: [],
+      added: ["    isActive: false"],
+    });
     expect(result.text).toContain("    email: noah.jensen@example.com".replace("    ", "  - "));
     expect(result.text).toMatch(
       /noah\.jensen@example\.com\n(?: {4}.*\n)*? {4}manager: amara\.okafor@example\.com\n {4}isActive: false\n/,
@@ -294,7 +309,7 @@ describe("the document edit (updateRoster)", () => {
     org.users = org.users.filter((u) => u.email !== "ravi.patel@example.com");
     const result = update(EXAMPLE, org);
     expect(result.changes).toEqual([{ kind: "added", email: "kai.berg@example.com" }]);
-    expect(describeChange(result.changes[0])).toBe("new: kai.berg@example.com (adoptExisting)");
+    expect(describeChange(at(result.changes, 0))).toBe("new: kai.berg@example.com (adoptExisting)");
     expect(result.notes).toEqual(["not in TravelPerk: ravi.patel@example.com (up creates them)"]);
     expect(result.text.startsWith(EXAMPLE)).toBe(true);
     expect(result.text.slice(EXAMPLE.length)).toBe(
@@ -362,11 +377,8 @@ describe("the document edit (updateRoster)", () => {
       travelPolicy: "Standard",
     });
     const result = update(text, org);
-    expect(result.changes.map(describeChange)).toEqual([
-      "ana@example.com: costCenter ENG-1 → ENG-2",
-      "new: cy@example.com (adoptExisting)",
-    ]);
-    expect(lineDiff(text, result.text)).toEqual({
+    expect(review(text, result)).toEqual({
+      changes: ["ana@example.com: costCenter ENG-1 → ENG-2", "new: cy@example.com (adoptExisting)"],
       removed: ['  costCenter: "ENG-1"    # moved in May'],
       added: [
         '  costCenter: "ENG-2" # moved in May',
@@ -600,29 +612,12 @@ describe("npx pulumi-travelperk export --update roster.yaml [--check]", () => {
     expect((await tp(["export", "--update", "roster.yaml", "--stack", "dev"])).code).toBe(0);
     expect(rosterText()).toBe(withEnd);
     if (exportHasToday()) {
-      const before = await tp([
-        "export",
-        "--update",
-        "roster.yaml",
-        "--check",
-        "--stack",
-        "dev",
-        "--today",
-        "2024-03-31",
-      ]);
+      const checkOn = (today: string) =>
+        tp(["export", "--update", "roster.yaml", "--check", "--stack", "dev", "--today", today]);
+      const before = await checkOn("2024-03-31");
       expect(before.code).toBe(4);
       expect(before.stdout).toContain("- elena.popescu@example.com: isActive true → false\n");
-      const after = await tp([
-        "export",
-        "--update",
-        "roster.yaml",
-        "--check",
-        "--stack",
-        "dev",
-        "--today",
-        "2024-04-01",
-      ]);
-      expect(after.code).toBe(0);
+      expect((await checkOn("2024-04-01")).code).toBe(0);
     }
   });
 });

@@ -3,6 +3,7 @@
  * everything converges, and no user is ever created twice.
  */
 import * as runtime from "../provider/runtime";
+import { at } from "./helpers/at";
 import { useSandbox } from "./helpers/sandbox";
 
 /** A seeded generator (mulberry32), so a failing run can be replayed. */
@@ -21,8 +22,8 @@ const N = 20;
 
 test(`${String(N)} users with memberships and policies converge under 429, 5xx and lost answers`, async () => {
   const { user, groupMembership, policyAssignment } = runtime;
-  const [eng] = sandbox().listGroups();
-  const [standard] = sandbox().listPolicies();
+  const eng = at(sandbox().listGroups(), 0);
+  const standard = at(sandbox().listPolicies(), 0);
   const people = Array.from({ length: N }, (_, i) => ({
     email: `person${String(i)}@example.com`,
     firstName: `P${String(i)}`,
@@ -42,7 +43,8 @@ test(`${String(N)} users with memberships and policies converge under 429, 5xx a
   for (const c of created) expect(sandbox().getUser(c.id)?.travel_policy?.id).toBe(standard.id);
 
   const reads = await Promise.all(created.map((c) => user.read(c.id, c.outs)));
-  for (const [i, r] of reads.entries()) expect(r.props).toEqual({ ...created[i].outs, travelPolicyId: standard.id });
+  for (const [i, r] of reads.entries())
+    expect(r.props).toEqual({ ...at(created, i).outs, travelPolicyId: standard.id });
 
   await Promise.all(created.map((c) => user.delete(c.id, c.outs)));
   expect(

@@ -49,11 +49,12 @@ describe.each(TRANSPORTS)("$name", (t) => {
   });
   afterAll(() => host.stop());
 
-  function people(...names: string[]): string[] {
+  /** New active users, one per name: their ids, in the order of the names. */
+  function people<Names extends string[]>(...names: Names): { [K in keyof Names]: string } {
     return names.map(
       (name) =>
         sandbox().insertUser({ email: `${name}@example.com`, first_name: name, last_name: "X", is_active: true }).id,
-    );
+    ) as { [K in keyof Names]: string };
   }
   const group = (name = "Engineering") =>
     sandbox()

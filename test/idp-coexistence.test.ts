@@ -14,6 +14,7 @@ import type * as Runner from "../provider/runner";
 import type { StepEvent } from "../provider/runner";
 import type { TravelAssignment } from "../examples/idp-coexistence/people";
 import { startSandbox, type LoggedRequest, type SandboxServer, type SandboxUser } from "../sandbox/server";
+import { entry } from "./helpers/at";
 import { PASSPHRASE } from "./helpers/e2e";
 import { requestLine, writes } from "./helpers/sandbox";
 
@@ -135,7 +136,7 @@ test("1. the IdP provisions four accounts over SCIM (one of them not in the prog
     ["alan@example.com", "Alan", "Turing"],
     ["grace@example.com", "Grace", "Hopper"],
     ["bystander@example.com", "Barbara", "Liskov"],
-  ]) {
+  ] as const) {
     const created = await scimCreate(email, given, family);
     expect(created.status).toBe(201);
     ids[email] = created.id;
@@ -164,7 +165,7 @@ test("3. up assigns each policy and group; no account is created, and none chang
   expect(count(steps, "create", TYPES.policy) + count(steps, "create", TYPES.membership)).toBe(8);
   expect(ours(steps).filter((s) => s.type === TYPES.user)).toEqual([]);
   // The program's output: the accounts the IdP made, by e-mail as listed.
-  expect((result as automation.UpResult).outputs.users.value).toEqual({
+  expect(entry((result as automation.UpResult).outputs, "users").value).toEqual({
     "ada@example.com": ids["ada@example.com"],
     "alan@example.com": ids["alan@example.com"],
     "Grace@Example.com": ids["grace@example.com"],
@@ -201,7 +202,7 @@ test("4. a second preview is all `same` and sends only the lookup GETs, one per 
 });
 
 test("5. the IdP deactivates a leaver: up releases their policy and groups, and leaves the account deactivated", async () => {
-  expect((await scimDeactivate(ids["grace@example.com"])).status).toBe(200);
+  expect((await scimDeactivate(entry(ids, "grace@example.com"))).status).toBe(200);
   const afterIdp = accountsApartFromPolicy();
 
   const preview = await run("preview", PEOPLE);

@@ -11,6 +11,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { promisify } from "node:util";
 import { startSandbox, type SandboxServer } from "../sandbox/server";
+import { entry } from "./helpers/at";
 
 jest.setTimeout(120_000);
 
@@ -187,7 +188,7 @@ describe("outside a Pulumi project", () => {
     expect(values.TRAVELPERK_CLIENT_ID).toBe(sandbox.clientId);
     expect(values.TRAVELPERK_TOKEN_URL).toBe(`${sandbox.url}/oauth2/token`);
     expect(values.TRAVELPERK_API_URL).toBe(sandbox.apiUrl);
-    const refreshToken = values.TRAVELPERK_REFRESH_TOKEN;
+    const refreshToken = entry(values, "TRAVELPERK_REFRESH_TOKEN");
     expect(sandbox.oauthStats().grants.authorization_code).toBe(1);
     const refreshed = await refreshGrant(sandbox, refreshToken);
     expect(refreshed.status).toBe(200);
@@ -353,10 +354,10 @@ describe("in a Pulumi project with a stack", () => {
     expect(stdout).toContain("travelperk:refreshToken (secret)");
 
     const stored = await config();
-    expect(stored["travelperk:refreshToken"].secret).toBe(true);
+    expect(entry(stored, "travelperk:refreshToken").secret).toBe(true);
     expect(stored["travelperk:clientSecret"]).toEqual({ value: sandbox.clientSecret, secret: true });
     expect(stored["travelperk:clientId"]).toEqual({ value: sandbox.clientId, secret: false });
-    const refreshToken = stored["travelperk:refreshToken"].value;
+    const refreshToken = entry(stored, "travelperk:refreshToken").value;
     expect((await refreshGrant(sandbox, refreshToken)).status).toBe(200);
 
     const yaml = fs.readFileSync(path.join(project, "Pulumi.dev.yaml"), "utf8");
@@ -389,18 +390,19 @@ describe("in a Pulumi project with a stack", () => {
     expect(code).toBe(0);
 
     const stored = await config();
-    expect(stored["travelperk:emea.refreshToken"].secret).toBe(true);
+    expect(entry(stored, "travelperk:emea.refreshToken").secret).toBe(true);
     expect(stored["travelperk:emea.clientSecret"]).toEqual({ value: emea.clientSecret, secret: true });
     expect(stored["travelperk:emea.clientId"]).toEqual({ value: emea.clientId, secret: false });
-    const refreshed = await refreshGrant(emea, stored["travelperk:emea.refreshToken"].value);
+    const refreshToken = entry(stored, "travelperk:emea.refreshToken").value;
+    const refreshed = await refreshGrant(emea, refreshToken);
     expect(refreshed.status).toBe(200);
     expect(refreshed.body.scope).toContain("scim:delete");
     for (const k of ["travelperk:refreshToken", "travelperk:clientId", "travelperk:clientSecret"])
       expect(stored[k]).toEqual(before[k]);
     const yaml = fs.readFileSync(path.join(project, "Pulumi.dev.yaml"), "utf8");
-    expect(yaml).not.toContain(stored["travelperk:emea.refreshToken"].value);
+    expect(yaml).not.toContain(refreshToken);
     expect(stdout).toContain("travelperk:emea.refreshToken (secret)");
-    expect(`${stdout}${stderr}`).not.toContain(stored["travelperk:emea.refreshToken"].value);
+    expect(`${stdout}${stderr}`).not.toContain(refreshToken);
     expect(`${stdout}${stderr}`).not.toContain(emea.clientSecret);
   });
 
@@ -413,8 +415,9 @@ describe("in a Pulumi project with a stack", () => {
     expect(code).toBe(0);
     expect(stdout).not.toContain("travelperk:clientSecret");
     const stored = await config();
-    expect(stored["travelperk:refreshToken"].value).not.toBe(before["travelperk:refreshToken"].value);
-    expect((await refreshGrant(sandbox, stored["travelperk:refreshToken"].value)).status).toBe(200);
+    const refreshToken = entry(stored, "travelperk:refreshToken").value;
+    expect(refreshToken).not.toBe(entry(before, "travelperk:refreshToken").value);
+    expect((await refreshGrant(sandbox, refreshToken)).status).toBe(200);
   });
 
   test("the selected stack gets --api-url stored with the token, and a warning names an access token beside it", async () => {
@@ -444,8 +447,8 @@ describe("in a Pulumi project with a stack", () => {
       { value: string; secret: boolean }
     >;
     expect(prod["travelperk:apiUrl"]).toEqual({ value: sandbox.apiUrl, secret: false });
-    expect(prod["travelperk:refreshToken"].secret).toBe(true);
-    expect((await refreshGrant(sandbox, prod["travelperk:refreshToken"].value)).status).toBe(200);
+    expect(entry(prod, "travelperk:refreshToken").secret).toBe(true);
+    expect((await refreshGrant(sandbox, entry(prod, "travelperk:refreshToken").value)).status).toBe(200);
   });
 
   test("an unknown --stack fails before the browser is asked", async () => {

@@ -38,6 +38,16 @@ async function host(): Promise<ProviderHost> {
   return started;
 }
 
+/** The refresh-token OAuth kind's keys for `server`, with the refresh token it holds now. */
+function oauthConfig(server: SandboxServer): Record<string, string> {
+  return {
+    "travelperk:apiUrl": server.apiUrl,
+    "travelperk:clientId": server.clientId,
+    "travelperk:clientSecret": server.clientSecret,
+    "travelperk:refreshToken": server.refreshToken,
+  };
+}
+
 async function createUser(h: ProviderHost, name: string, extra: Record<string, unknown> = {}) {
   const checked = await h.check(
     urn(name),
@@ -52,10 +62,7 @@ test("OAuth in Configure: access tokens renewed on demand as they expire, one gr
   const h = await host();
   const refreshToken = hq.refreshToken;
   await h.configure({
-    "travelperk:apiUrl": hq.apiUrl,
-    "travelperk:clientId": hq.clientId,
-    "travelperk:clientSecret": hq.clientSecret,
-    "travelperk:refreshToken": refreshToken,
+    ...oauthConfig(hq),
     "travelperk:emea.apiUrl": emea.apiUrl,
     "travelperk:emea.accessToken": emea.accessToken,
     "travelperk:retryBaseDelayMs": "5",
@@ -99,38 +106,47 @@ test("a connection name that is not one fails check on that field, with no reque
   expect(emea.requests).toEqual([]);
 });
 
-// The host's Configure only keeps the config: the dynamic provider is configured (and refuses) as
-// the first call for it arrives, the check of the first resource, before any request.
-test("a scimToken equal to the REST credential is refused, naming both keys and not the value", async () => {
+/**
+ * What a new host configured with `config` fails with when its first user `name` is created (emea's
+ * log cleared first). The host's Configure only keeps the config: the dynamic provider is configured
+ * (and refuses) as the first call for it arrives, the check of the first resource, before any request.
+ */
+async function refusal(config: Record<string, string>, name: string, extra: Record<string, unknown> = {}) {
   const h = await host();
   emea.clearLog();
-  const error = (await h
-    .configure({
+  const error = await h
+    .configure(config)
+    .then(() => createUser(h, name, extra))
+    .catch((e: unknown) => e);
+  expect(error).toBeInstanceOf(Error);
+  return error as Error;
+}
+
+test("a scimToken equal to the REST credential is refused, naming both keys and not the value", async () => {
+  const error = await refusal(
+    {
       "travelperk:apiUrl": emea.apiUrl,
       "travelperk:userApi": "scim",
       "travelperk:accessToken": emea.accessToken,
       "travelperk:scimToken": emea.accessToken,
-    })
-    .then(() => createUser(h, "scim-confused"))
-    .catch((e: unknown) => e)) as Error;
-  expect(error).toBeInstanceOf(Error);
+    },
+    "scim-confused",
+  );
   expect(error.message).toMatch(/travelperk:scimToken.*travelperk:accessToken/s);
   expect(emea.requests).toEqual([]);
   expect(error.message).not.toContain(emea.accessToken);
 });
 
 test("two credential kinds for one connection are refused, naming the keys and not the values", async () => {
-  const h = await host();
-  emea.clearLog();
-  const error = (await h
-    .configure({
+  const error = await refusal(
+    {
       "travelperk:emea.apiUrl": emea.apiUrl,
       "travelperk:emea.accessToken": emea.accessToken,
       "travelperk:emea.apiKey": emea.apiKey,
-    })
-    .then(() => createUser(h, "two-kinds", { connection: "emea" }))
-    .catch((e: unknown) => e)) as Error;
-  expect(error).toBeInstanceOf(Error);
+    },
+    "two-kinds",
+    { connection: "emea" },
+  );
   expect(error.message).toMatch(/travelperk:emea\.accessToken/);
   expect(error.message).toMatch(/travelperk:emea\.apiKey/);
   expect(error.message).not.toContain(emea.accessToken);
@@ -147,18 +163,8 @@ test("a plain program's provider, no cache named: a rotation warns once, naming 
     const cacheHome = fs.mkdtempSync(path.join(os.tmpdir(), "tp-host-xdg-"));
     await h.start({ XDG_CACHE_HOME: cacheHome });
     const refreshToken = rotating.refreshToken;
-    await h.configure({
-      "travelperk:apiUrl": rotating.apiUrl,
-      "travelperk:clientId": rotating.clientId,
-      "travelperk:clientSecret": rotating.clientSecret,
-      "travelperk:refreshToken": refreshToken,
-    });
-    const checked = await h.check(
-      urn("rotated"),
-      {},
-      { __provider: provider, email: "rotated@example.com", firstName: "R", lastName: "T" },
-    );
-    await h.create(urn("rotated"), checked.inputs);
+    await h.configure(oauthConfig(rotating));
+    await createUser(h, "rotated");
     expect(rotating.refreshToken).not.toBe(refreshToken);
     await new Promise((resolve) => setTimeout(resolve, 200)); // the provider's stderr reaches us
     const warnings = h.stderr.split("\n").filter((line) => line.includes("rotated the refresh token"));

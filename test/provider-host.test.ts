@@ -2,6 +2,7 @@
  * The serialized providers of all three resources, run by Pulumi's own provider host over gRPC
  * (as the engine drives them), against the sandbox. Credentials arrive only through Configure.
  */
+import { at } from "./helpers/at";
 import { DIFF, ProviderHost, startConfigured } from "./helpers/provider-host";
 import { serializedProvider } from "./helpers/serialize";
 import { requestLine, useSandbox } from "./helpers/sandbox";
@@ -63,8 +64,10 @@ test("User: check, create, read, diff, update, delete through the host", async (
 
 test("GroupMembership and PolicyAssignment through the host", async () => {
   const person = sandbox().insertUser({ email: "joe@example.com", first_name: "Joe", last_name: "Roe" });
-  const [eng, sales] = sandbox().listGroups();
-  const [standard, executive] = sandbox().listPolicies();
+  const groups = sandbox().listGroups();
+  const [eng, sales] = [at(groups, 0), at(groups, 1)];
+  const policies = sandbox().listPolicies();
+  const [standard, executive] = [at(policies, 0), at(policies, 1)];
 
   const m = urn("GroupMembership", "joe-eng");
   const mInputs = (

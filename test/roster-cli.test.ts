@@ -5,9 +5,11 @@
  */
 import * as fs from "fs";
 import * as path from "path";
+import type { PersonChange, RosterSummary } from "../provider/roster/summary";
 import { startSandbox, type SandboxServer } from "../sandbox/server";
+import { at } from "./helpers/at";
 import { seededIds, makeProgramDir, PASSPHRASE } from "./helpers/e2e";
-import { RosterProject } from "./helpers/roster-project";
+import { RosterProject, type Run } from "./helpers/roster-project";
 import { requestLine, writes } from "./helpers/sandbox";
 
 jest.setTimeout(240_000);
@@ -33,6 +35,14 @@ const rosterText = () => fs.readFileSync(path.join(project, "roster.yaml"), "utf
 const writeRoster = (text: string): void => {
   fs.writeFileSync(path.join(project, "roster.yaml"), text);
 };
+/** The one person a `--json` run's summary changes; nobody is added or offboarded. */
+function onlyChange(run: Run): PersonChange {
+  const { summary } = JSON.parse(run.stdout) as { summary: RosterSummary };
+  expect(summary.added).toEqual([]);
+  expect(summary.offboarded).toEqual([]);
+  expect(summary.changed).toHaveLength(1);
+  return at(summary.changed, 0);
+}
 
 test("--help and a usage error follow CLI conventions", async () => {
   const help = await tp(["--help"]);
@@ -88,17 +98,12 @@ test("a one-line edit yields a one-person summary", async () => {
   writeRoster(rosterText().replace(/(email: felix\.varga@example\.com[\s\S]*?costCenter: )OPS-110/, "$1OPS-120"));
   const result = await tp(["preview", "--stack", "dev", "--json"]);
   expect(result.code).toBe(0);
-  const { summary } = JSON.parse(result.stdout) as {
-    summary: { added: unknown[]; changed: { email: string; fields: unknown[] }[]; offboarded: unknown[] };
-  };
-  expect(summary.added).toEqual([]);
-  expect(summary.offboarded).toEqual([]);
-  expect(summary.changed).toEqual([
+  expect(onlyChange(result)).toEqual(
     expect.objectContaining({
       email: "felix.varga@example.com",
       fields: [{ field: "costCenter", from: "OPS-110", to: "OPS-120" }],
     }),
-  ]);
+  );
   const markdown = await tp(["up", "--stack", "dev"]);
   expect(markdown.stdout).toContain("costCenter: `OPS-110` → `OPS-120`");
   expect(sandbox.findUserByEmail("felix.varga@example.com")?.cost_center).toBe("OPS-120");
@@ -114,23 +119,14 @@ test("a new key for the same person is one change, and the account stays active"
   );
   const preview = await tp(["preview", "--stack", "dev", "--json", "--max-offboard", "0"]);
   expect(preview.code).toBe(0); // not an offboarding: the guard passes
-  const { summary } = JSON.parse(preview.stdout) as {
-    summary: {
-      added: unknown[];
-      offboarded: unknown[];
-      changed: { email: string; fields: unknown[]; joins: unknown[]; leaves: unknown[] }[];
-    };
-  };
-  expect(summary.added).toEqual([]);
-  expect(summary.offboarded).toEqual([]);
-  expect(summary.changed).toEqual([
+  expect(onlyChange(preview)).toEqual(
     expect.objectContaining({
       email: "felix.varga@example.com",
       fields: [{ field: "key", from: "felix.varga@example.com", to: "felix" }],
       joins: [],
       leaves: [],
     }),
-  ]);
+  );
   const up = await tp(["up", "--stack", "dev"]);
   expect(up.code).toBe(0);
   const after = sandbox.findUserByEmail("felix.varga@example.com")!;
@@ -228,7 +224,7 @@ test("summarize works from a real engine event log and from pulumi preview --jso
   ];
   await (await open(team)).up();
   const events: unknown[] = [];
-  await (await open([{ ...team[0], role: "travel_manager" }])).preview({ onEvent: (e) => events.push(e) });
+  await (await open([{ ...at(team, 0), role: "travel_manager" }])).preview({ onEvent: (e) => events.push(e) });
   const log = path.join(dir, "events.jsonl");
   fs.writeFileSync(log, events.map((e) => JSON.stringify(e)).join("\n"));
 

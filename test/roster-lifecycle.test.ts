@@ -6,17 +6,15 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import { startSandbox, type SandboxServer } from "../sandbox/server";
-import { RosterProject, type Run } from "./helpers/roster-project";
+import { at } from "./helpers/at";
+import type { Run } from "./helpers/roster-project";
+import { expectCode, useRosterSuite } from "./helpers/roster-suite";
 import { writes } from "./helpers/sandbox";
 import type { GuardResult, RosterSummary } from "../provider/roster/summary";
 
 jest.setTimeout(120_000);
 
-let sandbox: SandboxServer;
-let projects: RosterProject;
-let project: string;
-const started = Date.now();
+const { sandbox, project, tp } = useRosterSuite("lifecycle-roster", "roster-lifecycle");
 
 const DAY1 = "2026-03-02";
 const DAY2 = "2026-03-03";
@@ -60,31 +58,16 @@ defaults:
 people:
 ${list.map(person).join("\n")}
 `;
-  fs.writeFileSync(path.join(project, "roster.yaml"), text);
+  fs.writeFileSync(path.join(project(), "roster.yaml"), text);
   return text;
 }
 const edit = (email: string, change: Partial<Person>) =>
   people.map((p) => (p.email === email ? { ...p, ...change } : p));
 const without = (...emails: string[]) => people.filter((p) => !emails.includes(p.email));
 
-const tp = (args: string[]) => projects.tp([...args, "--stack", "dev"], project);
 const json = (run: Run) => JSON.parse(run.stdout) as { summary: RosterSummary; guard: GuardResult; applied?: boolean };
 const emails = (list: { email: string }[] | undefined) => (list ?? []).map((p) => p.email);
-/** The exit code, with the command's stderr in the failure message when it is not the one expected. */
-const expectCode = (run: Run, code: number): void => {
-  expect({ code: run.code, stderr: run.code === code ? "" : run.stderr }).toEqual({ code, stderr: "" });
-};
-const active = (email: string) => sandbox.findUserByEmail(email)?.is_active !== false;
-
-beforeAll(async () => {
-  sandbox = await startSandbox();
-  projects = new RosterProject(sandbox);
-  project = await projects.create("lifecycle-roster", "dev");
-});
-afterAll(async () => {
-  await sandbox.stop();
-  console.log(`roster-lifecycle: ${((Date.now() - started) / 1000).toFixed(1)} s`);
-});
+const active = (email: string) => sandbox().findUserByEmail(email)?.is_active !== false;
 
 test("day 1: a person before their start date is not created; starting and leaving within 14 days are listed", async () => {
   writeRoster();
@@ -98,8 +81,8 @@ test("day 1: a person before their start date is not created; starting and leavi
     "gus@example.com",
     "hal@example.com",
   ]);
-  expect(sandbox.findUserByEmail("ben@example.com")).toBeUndefined();
-  expect(sandbox.findUserByEmail("fay@example.com")).toBeUndefined();
+  expect(sandbox().findUserByEmail("ben@example.com")).toBeUndefined();
+  expect(sandbox().findUserByEmail("fay@example.com")).toBeUndefined();
   expect(summary).toMatchObject({ today: DAY1, timeZone: "Europe/Madrid", horizonDays: 14 });
   // Day N is included: fay starts on day 1 + 14.
   expect(summary.starting).toEqual([
@@ -132,11 +115,11 @@ test("--horizon N: day N is the last one listed, in the Markdown too", async () 
 test("day 2: the start date crossed creates them; the end date passed deactivates, apart from removals; --max-offboard counts both", async () => {
   people = without("gus@example.com");
   writeRoster();
-  sandbox.clearLog();
+  sandbox().clearLog();
   const guarded = await tp(["up", "--today", DAY2, "--max-offboard", "1"]);
   expectCode(guarded, 3);
   expect(guarded.stdout).toMatch(/Offboarding guard tripped:\*\* 2 people would be offboarded; the limit is 1/);
-  expect(writes(sandbox.requests)).toEqual([]);
+  expect(writes(sandbox().requests)).toEqual([]);
 
   const up = await tp(["up", "--today", DAY2, "--max-offboard", "2", "--json", "--summary", "summary.md"]);
   expectCode(up, 0);
@@ -147,10 +130,10 @@ test("day 2: the start date crossed creates them; the end date passed deactivate
     expect.objectContaining({ email: "gus@example.com", offboard: "deactivated", reason: "removed" }),
   ]);
   expect(guard).toMatchObject({ tripped: false, limit: 2, rule: "2", reasons: [] });
-  expect(sandbox.findUserByEmail("ben@example.com")?.is_active).not.toBe(false);
+  expect(sandbox().findUserByEmail("ben@example.com")?.is_active).not.toBe(false);
   expect(active("cleo@example.com")).toBe(false);
   expect(active("gus@example.com")).toBe(false);
-  const markdown = fs.readFileSync(path.join(project, "summary.md"), "utf8");
+  const markdown = fs.readFileSync(path.join(project(), "summary.md"), "utf8");
   expect(markdown).toMatch(/1 added, 0 changed, 2 offboarded \(1 end date passed\)/);
   expect(markdown).toContain("### Offboarded (1)\n\n- **gus@example.com** — deactivated");
   expect(markdown).toContain(
@@ -170,7 +153,7 @@ test("a start date moved later does not offboard someone already created", async
 });
 
 test("an end date passed for a protected person trips the guard (exit 3, named); --allow-protected lets it pass", async () => {
-  sandbox.clearLog();
+  sandbox().clearLog();
   const refused = await tp(["up", "--today", DAY4]);
   expectCode(refused, 3);
   expect(refused.stdout).toContain("TravelPerk roster NOT applied");
@@ -179,7 +162,7 @@ test("an end date passed for a protected person trips the guard (exit 3, named);
   );
   expect(refused.stdout).toContain("--allow-protected dora@example.com");
   expect(refused.stdout).toContain("- **dora@example.com** (protected) — deactivated — last day 2026-03-04");
-  expect(writes(sandbox.requests)).toEqual([]);
+  expect(writes(sandbox().requests)).toEqual([]);
   expect(active("dora@example.com")).toBe(true);
 
   const allowed = await tp(["up", "--today", DAY4, "--allow-protected", "dora@example.com", "--json"]);
@@ -208,7 +191,7 @@ test("removing a protected person from the file trips too: the state remembers t
   expect(guard.reasons).toEqual([
     "protected person hal@example.com would be deactivated (removed from the roster); pass --allow-protected hal@example.com once the change is reviewed",
   ]);
-  people = [...people, base[base.length - 1]];
+  people = [...people, at(base, -1)];
   writeRoster();
 });
 
@@ -239,12 +222,12 @@ test("admin floor: demoting the only admin trips with 0 would remain; a plan tou
 test("an endDate before the startDate is refused with file:line and field, before anything runs", async () => {
   const text = writeRoster(edit("ben@example.com", { startDate: "2026-03-20", endDate: "2026-03-19" }));
   const line = text.split("\n").findIndex((l) => l.includes("endDate: 2026-03-19")) + 1;
-  sandbox.clearLog();
+  sandbox().clearLog();
   const result = await tp(["up", "--today", DAY4]);
   expectCode(result, 1);
   expect(result.stderr).toContain(
     `roster.yaml:${line} people[1].endDate: 2026-03-19 is before startDate 2026-03-20: the last working day cannot come before the first`,
   );
-  expect(sandbox.requests).toEqual([]);
+  expect(sandbox().requests).toEqual([]);
   writeRoster();
 });

@@ -12,6 +12,7 @@ import * as YAML from "yaml";
 import { startSandbox, type SandboxServer } from "../sandbox/server";
 import type { SandboxUser } from "../sandbox/store";
 import { FIXTURE_PASSPHRASE } from "../scripts/upgrade-fixture";
+import { at } from "./helpers/at";
 import { RosterProject, type Run } from "./helpers/roster-project";
 import { requestLine, writes } from "./helpers/sandbox";
 
@@ -56,6 +57,13 @@ function summaryOf(run: Run): Summary {
   return (JSON.parse(run.stdout) as { summary: Summary }).summary;
 }
 
+/** The stack and project names of a saved state: URNs are urn:pulumi:<stack>::<project>::…. */
+function stackAndProject(resources: StateResource[], version: string): [string, string] {
+  const [stack, project] = (resources[0]?.urn ?? "").replace(/^urn:pulumi:/, "").split("::");
+  if (!stack || !project) throw new Error(`${version}: the fixture's first URN names no stack and project`);
+  return [stack, project];
+}
+
 /** The engine's own count line ("Resources: N unchanged", "~ 1 to update", …) from the progress output. */
 function engineCounts(output: string): string {
   const blocks = output.split(/^Resources:\n/m);
@@ -94,8 +102,8 @@ describe.each(versions)("state written by %s", (version) => {
   const fixture = path.join(FIXTURES, version);
   const saved = JSON.parse(fs.readFileSync(path.join(fixture, "stack.json"), "utf8")) as Deployment;
   const savedResources = saved.deployment.resources ?? [];
-  // URNs are urn:pulumi:<stack>::<project>::…: the import refuses a stack or project of another name.
-  const [stackName, projectName] = (savedResources[0]?.urn ?? "").replace(/^urn:pulumi:/, "").split("::");
+  // The import refuses a stack or project of another name than the URNs'.
+  const [stackName, projectName] = stackAndProject(savedResources, version);
   let work: string;
   let sandbox: SandboxServer;
   let projects: FixtureProject;
@@ -202,7 +210,7 @@ describe.each(versions)("state written by %s", (version) => {
   test("an edit of one person updates exactly that person, with one PATCH", async () => {
     const doc = YAML.parseDocument(fs.readFileSync(rosterFile(), "utf8"));
     const people = doc.get("people") as YAML.YAMLSeq<YAML.YAMLMap<string, string | undefined>>;
-    const person = people.items[1]; // the second person: someone's report, not the root of the tree
+    const person = at(people.items, 1); // the second person: someone's report, not the root of the tree
     const email = person.get("email")!;
     const role = person.get("role") === "company_admin" ? "travel_manager" : "company_admin";
     const costCenter = `${person.get("costCenter") ?? "UPG"}-UPGRADED`;

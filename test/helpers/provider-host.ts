@@ -17,6 +17,13 @@ export interface HostResult {
 type Client = ProviderServices.ResourceProviderClient;
 /** The callback of one unary gRPC call. */
 type Done<T> = (err: Grpc.ServiceError | null, res: T) => void;
+/** What a DiffRequest and an UpdateRequest both carry: the resource, its old state and its new inputs. */
+interface ChangeRequest {
+  setUrn(value: string): unknown;
+  setId(value: string): unknown;
+  setOlds(value?: StructMessages.Struct): unknown;
+  setNews(value?: StructMessages.Struct): unknown;
+}
 
 export class ProviderHost {
   private child?: ChildProcess;
@@ -79,6 +86,15 @@ export class ProviderHost {
     return this.struct.Struct.fromJavaScript(value as Record<string, StructMessages.JavaScriptValue>);
   }
 
+  /** `req` with the resource `urn`/`id`, its old state and its new inputs set. */
+  private change<R extends ChangeRequest>(req: R, urn: string, id: string, olds: object, news: object): R {
+    req.setUrn(urn);
+    req.setId(id);
+    req.setOlds(this.toStruct(olds));
+    req.setNews(this.toStruct(news));
+    return req;
+  }
+
   async configure(variables: Record<string, string>): Promise<void> {
     const req = new this.proto.ConfigureRequest();
     req.setArgs(this.toStruct(variables));
@@ -103,11 +119,7 @@ export class ProviderHost {
   }
 
   async diff(urn: string, id: string, olds: object, news: object): Promise<{ changes: number; replaces: string[] }> {
-    const req = new this.proto.DiffRequest();
-    req.setUrn(urn);
-    req.setId(id);
-    req.setOlds(this.toStruct(olds));
-    req.setNews(this.toStruct(news));
+    const req = this.change(new this.proto.DiffRequest(), urn, id, olds, news);
     const res = await this.call<ProviderMessages.DiffResponse>((client, done) => client.diff(req, done));
     return { changes: res.getChanges(), replaces: res.getReplacesList() };
   }
@@ -138,11 +150,7 @@ export class ProviderHost {
   }
 
   async update(urn: string, id: string, olds: object, news: object): Promise<{ properties: HostResult }> {
-    const req = new this.proto.UpdateRequest();
-    req.setUrn(urn);
-    req.setId(id);
-    req.setOlds(this.toStruct(olds));
-    req.setNews(this.toStruct(news));
+    const req = this.change(new this.proto.UpdateRequest(), urn, id, olds, news);
     const res = await this.call<ProviderMessages.UpdateResponse>((client, done) => client.update(req, done));
     return { properties: answerStruct(res.getProperties()) };
   }
