@@ -188,7 +188,7 @@ class Parser {
   }
 
   private comparison(): Predicate {
-    const path = this.tokens[this.i++] as string | undefined;
+    const path = this.tokens[this.i++];
     if (path === undefined || /^[()[\]"]/.test(path)) throw bad("expected an attribute name in the filter");
     const full = this.o.prefix ? `${this.o.prefix}.${path}` : path;
     if (this.tokens[this.i] === "[") {
@@ -205,7 +205,7 @@ class Parser {
     const op = this.tokens[this.i++]?.toLowerCase() as Op | undefined;
     if (!op || !OPS.includes(op)) throw bad(`expected an operator (${OPS.join(", ")}) after ${path}`);
     if (op === "pr") return (x) => valuesAt(x, path).some((v) => v !== "" && !(Array.isArray(v) && !v.length));
-    const raw = this.tokens[this.i++] as string | undefined;
+    const raw = this.tokens[this.i++];
     if (raw === undefined) throw bad(`expected a value after ${path} ${op}`);
     let expected: unknown;
     try {

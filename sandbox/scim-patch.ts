@@ -75,7 +75,7 @@ function resolve(path: string, rs: ResourceSchema): Target {
       .filter(
         (s) => path.toLowerCase() === s.id.toLowerCase() || path.toLowerCase().startsWith(`${s.id.toLowerCase()}:`),
       )
-      .sort((a, b) => b.id.length - a.id.length)[0] as SchemaDef | undefined;
+      .sort((a, b) => b.id.length - a.id.length)[0];
     if (!found) throw unknownAttribute(path, "invalidPath");
     schema = found;
     if (path.length === found.id.length) return { schema };

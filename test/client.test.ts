@@ -12,6 +12,7 @@ import { listGroups } from "../provider/client/groups";
 import { getUser, listUsers, updateUser } from "../provider/client/users";
 import { createOrAdopt } from "../provider/client/users/create";
 import { startNewCommand } from "../provider/runtime";
+import { at } from "./helpers/at";
 import { ScriptedServer } from "./helpers/scripted-server";
 
 const TOKEN = "tp_at_SECRET-token-value-1234567890";
@@ -38,9 +39,9 @@ const user = (id: string, email: string) => ({ id, email, first_name: "A", last_
 test("sends the bearer token, Api-Version and Accept headers", async () => {
   server.on("GET /users/u1", { body: user("u1", "a@example.com") });
   await getUser("u1");
-  expect(server.seen[0].headers.authorization).toBe(`Bearer ${TOKEN}`);
-  expect(server.seen[0].headers["api-version"]).toBe("1");
-  expect(server.seen[0].headers.accept).toBe("application/json");
+  expect(at(server.seen, 0).headers.authorization).toBe(`Bearer ${TOKEN}`);
+  expect(at(server.seen, 0).headers["api-version"]).toBe("1");
+  expect(at(server.seen, 0).headers.accept).toBe("application/json");
 });
 
 test("an API key is sent as `ApiKey <key>`", async () => {
@@ -48,14 +49,14 @@ test("an API key is sent as `ApiKey <key>`", async () => {
   process.env.TRAVELPERK_API_KEY = "key-123";
   server.on("GET /users/u1", { body: user("u1", "a@example.com") });
   await getUser("u1");
-  expect(server.seen[0].headers.authorization).toBe("ApiKey key-123");
+  expect(at(server.seen, 0).headers.authorization).toBe("ApiKey key-123");
 });
 
 test("stack config wins over the environment", async () => {
   setStackConfig({ get: (key) => (key === "travelperk:accessToken" ? "from-stack" : undefined) });
   server.on("GET /users/u1", { body: user("u1", "a@example.com") });
   await getUser("u1");
-  expect(server.seen[0].headers.authorization).toBe("Bearer from-stack");
+  expect(at(server.seen, 0).headers.authorization).toBe("Bearer from-stack");
 });
 
 test("missing credentials name both ways to set them", async () => {

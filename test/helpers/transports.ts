@@ -82,5 +82,11 @@ export function envOf(config: Record<string, string>): Record<string, string> {
     "travelperk:userApi": "TRAVELPERK_USER_API",
     "travelperk:scimUrl": "TRAVELPERK_SCIM_URL",
   };
-  return Object.fromEntries(Object.entries(config).map(([key, value]) => [names[key], value]));
+  return Object.fromEntries(
+    Object.entries(config).map(([key, value]) => {
+      const name = names[key];
+      if (name === undefined) throw new Error(`no environment variable carries ${key}`);
+      return [name, value];
+    }),
+  );
 }
