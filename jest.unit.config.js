@@ -11,6 +11,8 @@ const { NOT_UNIT_SUITES } = require("./test/cli-suites");
 module.exports = {
   ...base,
   globalSetup: undefined,
+  // Every core: jest's default (one fewer) is a single worker on a 2-CPU machine, twice the wait.
+  maxWorkers: "100%",
   // The examples import the package by name; without a build that name is the sources.
   moduleNameMapper: { "^pulumi-travelperk$": "<rootDir>/provider/index.ts" },
   testPathIgnorePatterns: ["/node_modules/", ...NOT_UNIT_SUITES.map((name) => `/test/${name}\\.test\\.ts$`)],
