@@ -45,6 +45,12 @@ export class MissingCredentialsError extends Error {
 
 /** Raised when a connection has more than one kind of credential; names the keys, never the values. */
 export class ConflictingCredentialsError extends Error {
+  /**
+   * Names the connection and the settings that each hold a credential.
+   *
+   * @param connection - the connection ("" for the default one)
+   * @param sources - where each credential was found (config keys or environment variables)
+   */
   constructor(connection: string, sources: string[]) {
     super(
       `TravelPerk credentials conflict for ${connectionLabel(connection)}: ${sources.join(" and ")} are both set; ` +
@@ -56,6 +62,12 @@ export class ConflictingCredentialsError extends Error {
 
 /** Raised when a refresh token is set without the client that can use it. */
 export class IncompleteCredentialsError extends Error {
+  /**
+   * Names the refresh token's setting and the client settings it lacks.
+   *
+   * @param from - where the refresh token was found
+   * @param missing - the settings of its client that are not set
+   */
   constructor(from: string, missing: string[]) {
     super(
       `${from} is set but ${missing.join(" and ")} ${missing.length > 1 ? "are" : "is"} not: a refresh token is exchanged by its OAuth client.`,
@@ -66,6 +78,12 @@ export class IncompleteCredentialsError extends Error {
 
 /** Raised when the SCIM token holds the value of the REST credential: the classic token mix-up. */
 export class ScimTokenConfusionError extends Error {
+  /**
+   * Names both settings, never their value.
+   *
+   * @param scimFrom - where the SCIM token was found
+   * @param restFrom - where the REST credential with the same value was found
+   */
   constructor(scimFrom: string, restFrom: string) {
     super(
       `${scimFrom} holds the same value as ${restFrom}. The SCIM token is a separate credential (TravelPerk Settings › Integrations › SCIM); ` +

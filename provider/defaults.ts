@@ -37,8 +37,10 @@ export const DEFAULTS = frozen({
     maxDelayMs: 30_000,
     /** Cap of a delay the server asks for (Retry-After or a reset header), ms. */
     maxServerDelayMs: 120_000,
-    /** Retries of a token request (the OAuth token endpoint): few, a login or a run waits on it. */
+    /** Retries of a token request (the OAuth token endpoint): few and quick, all within one timeout. */
     tokenRetries: 3,
+    /** First backoff step of a token request, ms. */
+    tokenBaseDelayMs: 200,
   }),
   /**
    * The parameters of the pace (client/scheduler), named and documented; `travelperk:rateControl`

@@ -25,6 +25,7 @@ export {
   MalformedResponseError,
   type RequestContext,
   type RequestTarget,
+  type ErrorDetails,
 } from "./client/errors";
 export {
   SETTINGS,

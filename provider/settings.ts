@@ -107,6 +107,12 @@ export const CREDENTIAL_SETTINGS = ["accessToken", "apiKey", "clientSecret", "re
 
 /** Raised for a connection name that cannot be a config key segment. */
 export class InvalidConnectionError extends Error {
+  /**
+   * Names the connection and what is wrong with it.
+   *
+   * @param name - the connection name as given
+   * @param reason - the message, when it is not the default "not a valid connection name"
+   */
   constructor(name: string, reason?: string) {
     super(
       reason ??

@@ -246,6 +246,19 @@ describe("errors keep where the call went and why it failed, never a header or t
     }
   });
 
+  test("a malformed list item names the page's path and request id; aboutSubject keeps every detail", async () => {
+    server.on("GET /users", { body: { results: [{ id: "u1" }], total: 1 }, headers: { "X-Request-Id": "page-1" } });
+    const error = (await listUsers().catch((e: unknown) => e)) as TravelPerkError;
+    expect(error).toBeInstanceOf(MalformedResponseError);
+    expect(error).toMatchObject({ method: "GET", path: "/api/v2/users", requestId: "page-1" });
+    expect(error.cause).toBeDefined();
+    const about = error.aboutSubject("jane@example.com (user u1)");
+    expect(about).toBeInstanceOf(MalformedResponseError);
+    expect(about).toMatchObject({ subject: "jane@example.com (user u1)", path: "/api/v2/users", requestId: "page-1" });
+    expect(about.cause).toBe(error.cause);
+    expect(about.message).toContain("jane@example.com (user u1) failed: 200 OK: malformed list item");
+  });
+
   test("a malformed answer keeps the schema's issues as its cause", async () => {
     server.on("GET /users/u1", { body: { id: "u1", email: "a@example.com", is_active: "yes" } });
     const error = (await getUser("u1").catch((e: unknown) => e)) as TravelPerkError;
@@ -302,6 +315,22 @@ describe("a create whose answer was lost is repeated only when the e-mail is sti
       "GET /api/v2/users",
       "POST /api/v2/users",
     ]);
+  });
+
+  test("the lookup itself fails: the POST is not repeated, the lookup not asked again, its error reported", async () => {
+    process.env.TRAVELPERK_MAX_RETRIES = "1";
+    try {
+      server.on("POST /users", { status: 503, body: {} });
+      server.on("GET /users", { status: 500, body: {} });
+      const error = (await create().catch((e: unknown) => e)) as TravelPerkError;
+      expect(error).toBeInstanceOf(ServerError);
+      expect(error).toMatchObject({ method: "GET", path: "/api/v2/users" });
+      const posts = server.seen.filter((r) => r.method === "POST").length;
+      const lookups = server.seen.filter((r) => r.method === "GET").length;
+      expect([posts, lookups]).toEqual([1, 2]); // one lookup, retried once by its own policy
+    } finally {
+      delete process.env.TRAVELPERK_MAX_RETRIES;
+    }
   });
 
   test("every answer lost and never found: as many POSTs as retries allow, each after a lookup", async () => {

@@ -24,7 +24,9 @@ export interface RequestContext {
 
 /** Where a failed call went: the method and the URL's path, never its query string (it can hold an e-mail filter). */
 export interface RequestTarget {
+  /** The HTTP method, upper case. */
   method: string;
+  /** The URL's path, the base URL's path included (`/api/v2/users/42`). */
   path: string;
 }
 
@@ -87,7 +89,11 @@ export class TravelPerkError extends Error {
   /** Everything the error was built from, to build it again about someone else (a # field: not shown by inspect). */
   readonly #details: ErrorDetails;
 
-  /** The same failure, of the same kind, naming `subject` (e.g. the e-mail of a user known by id). */
+  /**
+   * The same failure, of the same kind and with every detail, naming another subject.
+   *
+   * @param subject Whom the call was about, e.g. the e-mail of a user the call knew by id only.
+   */
   aboutSubject(subject: string): TravelPerkError {
     const Kind = this.constructor as new (...args: ConstructorParameters<typeof TravelPerkError>) => TravelPerkError;
     return new Kind({ operation: this.operation, subject }, this.status, this.#details);
@@ -168,7 +174,7 @@ function explain(body: unknown): Pick<ErrorDetails, "detail" | "fields"> {
 const REQUEST_ID_HEADERS = ["x-request-id", "request-id", "x-amzn-requestid", "x-correlation-id"];
 
 /** The request id an answer carried, when it looks like one (a short token of id characters, nothing else). */
-function requestIdOf(headers: unknown): string | undefined {
+export function requestIdOf(headers: unknown): string | undefined {
   if (!headers || typeof headers !== "object") return undefined;
   const record = headers as Record<string, unknown>;
   for (const name of REQUEST_ID_HEADERS) {

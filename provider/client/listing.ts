@@ -5,21 +5,25 @@
  */
 import { z } from "zod";
 import { MalformedResponseError, type RequestContext } from "./errors";
-import { request } from "./request";
+import { send, type Answer } from "./request";
 
 /** Largest page the API serves (the contract refuses a larger limit). */
 const PAGE_LIMIT = 200;
 
+/** A page that is not what the contract promises, named with where it came from. */
+function malformed(page: Answer<unknown>, context: RequestContext, detail: string, cause?: unknown) {
+  const { status, target, requestId } = page;
+  return new MalformedResponseError(context, status, { detail, target, requestId, cause });
+}
+
 /** Parses each item of a page, or fails naming the first malformed one. */
-function parseItems<T>(raw: unknown[], item: z.ZodType<T>, context: RequestContext): T[] {
+function parseItems<T>(page: Answer<unknown>, raw: unknown[], item: z.ZodType<T>, context: RequestContext): T[] {
   return raw.map((value) => {
     const parsed = item.safeParse(value);
     if (parsed.success) return parsed.data;
     const issue = parsed.error.issues.at(0);
-    throw new MalformedResponseError(context, 200, {
-      detail: `malformed list item (${issue?.path.join(".") || "item"}: ${issue?.message ?? "unexpected shape"})`,
-      cause: parsed.error,
-    });
+    const where = `${issue?.path.join(".") || "item"}: ${issue?.message ?? "unexpected shape"}`;
+    throw malformed(page, context, `malformed list item (${where})`, parsed.error);
   });
 }
 
@@ -35,7 +39,7 @@ export async function listAll<T>(path: string, item: z.ZodType<T>, context: Requ
   const items: T[] = [];
   let previous: string | undefined;
   for (let offset = 0; ;) {
-    const page = await request<unknown>({
+    const page = await send<unknown>({
       method: "GET",
       path,
       params: { limit: PAGE_LIMIT, offset },
@@ -48,12 +52,10 @@ export async function listAll<T>(path: string, item: z.ZodType<T>, context: Requ
     const text = JSON.stringify(results);
     if (offset > 0 && text === previous) {
       if (!paged) return items;
-      throw new MalformedResponseError(context, 200, {
-        detail: "the server answered the same page again (is offset ignored?)",
-      });
+      throw malformed(page, context, "the server answered the same page again (is offset ignored?)");
     }
     previous = text;
-    items.push(...parseItems(results, item, context));
+    items.push(...parseItems(page, results, item, context));
     offset += results.length;
     if (results.length === 0) return items;
     // Without a total, a short page ends the listing only when the server said it lowered the limit;
@@ -64,12 +66,13 @@ export async function listAll<T>(path: string, item: z.ZodType<T>, context: Requ
 }
 
 function readPage(
-  page: unknown,
+  page: Answer<unknown>,
   context: RequestContext,
 ): { results: unknown[]; total?: number; limit?: number; paged: boolean } {
-  if (Array.isArray(page)) return { results: page, paged: false };
-  if (page && typeof page === "object") {
-    const record = page as Record<string, unknown>;
+  const { data } = page;
+  if (Array.isArray(data)) return { results: data, paged: false };
+  if (data && typeof data === "object") {
+    const record = data as Record<string, unknown>;
     const total = typeof record.total === "number" ? record.total : undefined;
     const limit = typeof record.limit === "number" && record.limit > 0 ? record.limit : undefined;
     const paged = ["total", "limit", "offset"].some((key) => key in record);
@@ -77,7 +80,7 @@ function readPage(
     const arrays = Object.values(record).filter(Array.isArray);
     if (arrays.length === 1) return { results: arrays[0] as unknown[], total, limit, paged };
   }
-  throw new MalformedResponseError(context, 200, { detail: "malformed answer (expected a page with a results list)" });
+  throw malformed(page, context, "malformed answer (expected a page with a results list)");
 }
 
 const scimListResponse = z.object({
@@ -97,7 +100,7 @@ export async function listAllScim<T>(
 ): Promise<T[]> {
   const items: T[] = [];
   for (;;) {
-    const page = await request({
+    const page = await send({
       method: "GET",
       path,
       surface: "scim",
@@ -105,9 +108,9 @@ export async function listAllScim<T>(
       schema: scimListResponse,
       context,
     });
-    const resources = page.Resources ?? [];
-    items.push(...parseItems(resources, item, context));
+    const { Resources: resources = [], totalResults } = page.data;
+    items.push(...parseItems(page, resources, item, context));
     // totalResults is required by the RFC; a server that omits it is read until an empty page.
-    if (resources.length === 0 || (page.totalResults !== undefined && items.length >= page.totalResults)) return items;
+    if (resources.length === 0 || (totalResults !== undefined && items.length >= totalResults)) return items;
   }
 }

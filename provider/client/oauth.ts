@@ -1,16 +1,16 @@
 /**
  * The OAuth 2.0 token endpoint (RFC 6749 §3.2), for the login's code exchange and the provider's
- * refresh-token grant: a form POST (retried by the policy of retry.ts), the client authenticated with HTTP Basic (which every server
- * must accept, §2.3.1) and, when a server refuses that as `invalid_client`, once more with the id and
- * secret in the body (which servers may accept instead); the way that worked is kept per token URL.
- * The answer is checked with zod. Errors name the grant and the OAuth error code, never a token, code
- * or secret.
+ * refresh-token grant: a form POST (retried as retry.ts's tokenRetryOptions say), the client
+ * authenticated with HTTP Basic (which every server must accept, §2.3.1) and, when a server refuses
+ * that as `invalid_client`, once more with the id and secret in the body (which servers may accept
+ * instead); the way that worked is kept per token URL. The answer is checked with zod. Errors name
+ * the grant and the OAuth error code, never a token, code or secret.
  */
 import axios, { isAxiosError } from "axios";
 import axiosRetry from "axios-retry";
 import { z } from "zod";
 import { packageVersion } from "../version";
-import { clientRetryOptions, RETRY_DEFAULTS } from "./retry";
+import { tokenRetryOptions } from "./retry";
 
 /** The OAuth client, and where its tokens come from. */
 export interface OAuthClient {
@@ -39,9 +39,20 @@ const tokenAnswer = z.object({
 
 /** The token endpoint refused or failed a grant. `code` is the OAuth error (`invalid_grant`, …) or the HTTP status. */
 export class OAuthGrantError extends Error {
+  /**
+   * Builds the error; the message is the caller's, token-free.
+   *
+   * @param grant The grant that was asked for.
+   * @param code The OAuth error code (`invalid_grant`, …), `HTTP <status>`, or the network error's code.
+   * @param status The HTTP status of the answer; 0 when none arrived.
+   * @param message What could not be done, where, and the code; never a token, code or secret.
+   */
   constructor(
+    /** The grant that was asked for. */
     readonly grant: "authorization_code" | "refresh_token",
+    /** The OAuth error code (`invalid_grant`, …), `HTTP <status>`, or the network error's code. */
     readonly code: string,
+    /** The HTTP status of the answer; 0 when none arrived. */
     readonly status: number,
     message: string,
   ) {
@@ -105,7 +116,7 @@ async function requestTokenWith(
 ): Promise<TokenGrant> {
   const http = axios.create({ timeout: timeoutMs });
   // A repeat of a token request after a lost answer is the only way on; the server decides.
-  axiosRetry(http, clientRetryOptions(RETRY_DEFAULTS.tokenRetries, RETRY_DEFAULTS.baseDelayMs, true));
+  axiosRetry(http, tokenRetryOptions());
   const body = new URLSearchParams({
     grant_type: grant,
     ...form,

@@ -12,6 +12,7 @@ import { CredentialError, OAuthSession, credentialSource, type CredentialSource,
 import {
   AuthenticationError,
   MalformedResponseError,
+  requestIdOf,
   toTravelPerkError,
   type RequestContext,
   type RequestTarget,
@@ -163,6 +164,10 @@ export interface Answer<T> {
   status: number;
   /** The `ETag` header, when the server sent one. */
   etag?: string;
+  /** Where the request went, for errors about its answer. */
+  target: RequestTarget;
+  /** The server's id of the request, when the answer carried one. */
+  requestId?: string;
 }
 
 /** Sends one request and returns its validated answer; every failure becomes a TravelPerkError. */
@@ -191,19 +196,21 @@ export async function send<T>(spec: RequestSpec<T>): Promise<Answer<T>> {
   let data: unknown;
   let status: number;
   let etag: string | undefined;
+  let requestId: string | undefined;
   try {
     const response = await http.request(config);
     data = response.data;
     status = response.status;
     const header: unknown = response.headers.etag;
     etag = typeof header === "string" && header !== "" ? header : undefined;
+    requestId = requestIdOf(response.headers);
   } catch (error) {
     if (error instanceof CredentialError)
       throw new AuthenticationError(spec.context, error.status, { detail: error.message, target, cause: error });
     const hint = credentialHint(scim ? "scim" : "rest", settings, credentials);
     throw toTravelPerkError(error, spec.context, { target, hint });
   }
-  if (!spec.schema) return { data: undefined as T, status, etag };
+  if (!spec.schema) return { data: undefined as T, status, etag, target, requestId };
   const parsed = spec.schema.safeParse(data);
   if (!parsed.success) {
     const issue = parsed.error.issues.at(0);
@@ -212,16 +219,22 @@ export async function send<T>(spec: RequestSpec<T>): Promise<Answer<T>> {
     throw new MalformedResponseError(spec.context, status, {
       detail: `malformed answer (${shape})`,
       target,
+      requestId,
       cause: parsed.error,
     });
   }
-  return { data: parsed.data, status, etag };
+  return { data: parsed.data, status, etag, target, requestId };
 }
 
 /** The method and the path a request goes to (base URL's path included), without host or query string. */
 function requestTarget(config: AxiosRequestConfig): RequestTarget {
-  const url = new URL(axios.getUri({ baseURL: config.baseURL, url: config.url }));
-  return { method: String(config.method).toUpperCase(), path: url.pathname };
+  const method = String(config.method).toUpperCase();
+  try {
+    return { method, path: new URL(axios.getUri({ baseURL: config.baseURL, url: config.url })).pathname };
+  } catch {
+    // A base URL that is no URL fails the request itself; the error still names the path asked for.
+    return { method, path: String(config.url) };
+  }
 }
 
 /**

@@ -1,7 +1,8 @@
 /**
  * The retry policy: which failures are retried and how long to wait, for every request the provider
  * sends (the API's and the OAuth token endpoint's). axios-retry drives the loop; this module decides,
- * and `clientRetryOptions` / `postRetryOptions` are the one place axios-retry is configured.
+ * and `clientRetryOptions`, `tokenRetryOptions` and `postRetryOptions` are the one place axios-retry
+ * is configured.
  *
  * - 429 means the request was not processed. The scheduler (scheduler.ts) holds and re-sends it
  *   without spending these retries; only a 429 it gave up on reaches this policy, and is retried
@@ -108,16 +109,27 @@ export function retryDelayMs(
 }
 
 /** axios-retry's options for an axios instance: every request it sends follows this policy. */
-export function clientRetryOptions(
-  retries: number,
-  baseDelayMs: number,
-  repeat: PostRepeat = false,
-): IAxiosRetryConfig {
+export function clientRetryOptions(retries: number, baseDelayMs: number): IAxiosRetryConfig {
   return {
     retries,
-    retryCondition: (error) => isRetryable(error, repeat),
+    retryCondition: (error) => isRetryable(error),
     retryDelay: (attempt, error) => retryDelayMs(attempt, error, baseDelayMs),
     shouldResetTimeout: true,
+  };
+}
+
+/**
+ * axios-retry's options for the OAuth token endpoint: a lost answer or a 5xx is asked again (the
+ * server decides what a repeat means), but every attempt and wait fits in the first attempt's timeout:
+ * the grant runs under the token cache's lock, which other processes wait on, and a refresh that
+ * timed out may have been spent already.
+ */
+export function tokenRetryOptions(): IAxiosRetryConfig {
+  return {
+    retries: RETRY_DEFAULTS.tokenRetries,
+    retryCondition: (error) => isRetryable(error, true),
+    retryDelay: (attempt, error) => retryDelayMs(attempt, error, RETRY_DEFAULTS.tokenBaseDelayMs),
+    shouldResetTimeout: false,
   };
 }
 

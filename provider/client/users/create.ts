@@ -28,6 +28,11 @@ export class UserExistsError extends Error {
 
 /** Raised when two User resources in one program declare the same e-mail. */
 export class DuplicateUserError extends Error {
+  /**
+   * Names the e-mail both resources declare.
+   *
+   * @param email The declared e-mail.
+   */
   constructor(email: string) {
     super(`Two User resources declare the e-mail ${email}; a TravelPerk account can be managed by one resource only.`);
     this.name = "DuplicateUserError";
@@ -42,9 +47,15 @@ export class DuplicateUserError extends Error {
 async function postUser(fields: Partial<UserFields> & { email: string }): Promise<User> {
   const { knowledge, creates } = currentRun();
   let found: User | undefined;
+  let lookupFailure: { error: unknown } | undefined;
   const lookUp = async () => {
     creates.uncertainPosts.add(fields.email.toLowerCase());
-    found = await findUserByEmail(fields.email);
+    try {
+      found = await findUserByEmail(fields.email);
+    } catch (error) {
+      lookupFailure = { error }; // the create's fate is unknown: say why, do not repeat the lookup
+      throw error;
+    }
     return found;
   };
   const seq = knowledge.readStarted();
@@ -55,6 +66,7 @@ async function postUser(fields: Partial<UserFields> & { email: string }): Promis
   } catch (error) {
     const answerLost = error instanceof ServerError || error instanceof NetworkError;
     if (!answerLost) throw error;
+    if (lookupFailure) throw lookupFailure.error;
     const existing = found ?? (await lookUp());
     if (existing) return existing;
     throw error;
