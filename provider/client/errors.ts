@@ -9,6 +9,7 @@
  * `cause`, rebuilt from plain facts.
  */
 import { isAxiosError, type AxiosError } from "axios";
+import type { ZodError } from "zod";
 
 /**
  * What a caller knows about the call that failed.
@@ -168,6 +169,12 @@ function explain(body: unknown): Pick<ErrorDetails, "detail" | "fields"> {
     }
   }
   return { detail: message?.slice(0, 300), fields };
+}
+
+/** An answer's first schema issue, as `path: reason`; `whole` names the place when the issue is about all of it. */
+export function describeIssue(error: ZodError, whole: string): string {
+  const issue = error.issues.at(0);
+  return `${issue?.path.join(".") || whole}: ${issue?.message ?? "unexpected shape"}`;
 }
 
 /** Headers servers use for the id of a request; the first present names it. */

@@ -4,7 +4,7 @@
  * remain (servers cap pages silently), and each item checked with zod.
  */
 import { z } from "zod";
-import { MalformedResponseError, type RequestContext } from "./errors";
+import { MalformedResponseError, describeIssue, type RequestContext } from "./errors";
 import { send, type Answer } from "./request";
 
 /** Largest page the API serves (the contract refuses a larger limit). */
@@ -21,9 +21,7 @@ function parseItems<T>(page: Answer<unknown>, raw: unknown[], item: z.ZodType<T>
   return raw.map((value) => {
     const parsed = item.safeParse(value);
     if (parsed.success) return parsed.data;
-    const issue = parsed.error.issues.at(0);
-    const where = `${issue?.path.join(".") || "item"}: ${issue?.message ?? "unexpected shape"}`;
-    throw malformed(page, context, `malformed list item (${where})`, parsed.error);
+    throw malformed(page, context, `malformed list item (${describeIssue(parsed.error, "item")})`, parsed.error);
   });
 }
 

@@ -12,6 +12,7 @@ import { CredentialError, OAuthSession, credentialSource, type CredentialSource,
 import {
   AuthenticationError,
   MalformedResponseError,
+  describeIssue,
   requestIdOf,
   toTravelPerkError,
   type RequestContext,
@@ -213,9 +214,7 @@ export async function send<T>(spec: RequestSpec<T>): Promise<Answer<T>> {
   if (!spec.schema) return { data: undefined as T, status, etag, target, requestId };
   const parsed = spec.schema.safeParse(data);
   if (!parsed.success) {
-    const issue = parsed.error.issues.at(0);
-    const where = issue && issue.path.length > 0 ? issue.path.join(".") : "answer";
-    const shape = typeof data === "string" ? "a text answer" : `${where}: ${issue?.message ?? "unexpected shape"}`;
+    const shape = typeof data === "string" ? "a text answer" : describeIssue(parsed.error, "answer");
     throw new MalformedResponseError(spec.context, status, {
       detail: `malformed answer (${shape})`,
       target,
